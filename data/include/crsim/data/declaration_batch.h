@@ -1,0 +1,93 @@
+// DeclarationBatch: one period's customs declarations as aligned structure-of-arrays columns.
+//
+// The columns come in two separate types. DeclaredColumns hold what the trader declared and what the
+// administration knows (office, trader registration age): everything the risk engine and strategies
+// may read. TruthColumns hold what really happened (fraud type, true value and code, duty evaded):
+// only inspection and metrics read them. Code that scores or selects receives a DeclaredView, which
+// has no path to the truth, so "the risk engine never sees the truth" is enforced by the type system.
+//
+// Row i of every column describes the same declaration; rows are in increasing declaration_id order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "crsim/data/aligned_column.h"
+
+namespace crsim::data {
+
+// Fraud-type bits of TruthColumns::fraud_type. Zero means compliant.
+enum FraudTypeBit : std::uint8_t {
+  kFraudUndervaluation = 1u << 0,
+  kFraudMisclassification = 1u << 1,
+};
+inline constexpr int kNumFraudTypes = 2;
+
+// Read-only view of the declared columns: what the risk engine and strategies see.
+struct DeclaredView {
+  std::span<const std::uint64_t> declaration_id;  // (day << 32) | row
+  std::span<const std::uint32_t> trader;          // trader index
+  std::span<const std::uint16_t> office;          // global office index
+  std::span<const std::uint32_t> hs6;             // catalogue index of the declared HS6 code
+  std::span<const std::uint8_t> hs_chapter;       // HS chapter (1..97) of the declared code
+  std::span<const std::uint16_t> origin;          // declared origin country index
+  std::span<const float> declared_value;          // customs value, EUR
+  std::span<const float> declared_quantity;       // quantity in the code's unit (kg or items)
+  std::span<const float> unit_value;              // declared_value / declared_quantity, EUR per unit
+  std::span<const float> trader_age_days;         // days since the trader registered (>= 0)
+  std::size_t size() const { return declaration_id.size(); }
+};
+
+// Read-only view of the hidden truth: for inspection and metrics only.
+struct TruthView {
+  std::span<const std::uint8_t> fraud_type;  // FraudTypeBit mask, 0 = compliant
+  std::span<const float> true_value;         // EUR
+  std::span<const std::uint32_t> true_hs6;   // catalogue index of the real code
+  std::span<const float> duty_evaded;        // EUR, >= 0
+  std::size_t size() const { return fraud_type.size(); }
+};
+
+struct DeclaredColumns {
+  AlignedColumn<std::uint64_t> declaration_id;
+  AlignedColumn<std::uint32_t> trader;
+  AlignedColumn<std::uint16_t> office;
+  AlignedColumn<std::uint32_t> hs6;
+  AlignedColumn<std::uint8_t> hs_chapter;
+  AlignedColumn<std::uint16_t> origin;
+  AlignedColumn<float> declared_value;
+  AlignedColumn<float> declared_quantity;
+  AlignedColumn<float> unit_value;
+  AlignedColumn<float> trader_age_days;
+};
+
+struct TruthColumns {
+  AlignedColumn<std::uint8_t> fraud_type;
+  AlignedColumn<float> true_value;
+  AlignedColumn<std::uint32_t> true_hs6;
+  AlignedColumn<float> duty_evaded;
+};
+
+class DeclarationBatch {
+ public:
+  std::size_t size() const { return size_; }
+  std::int64_t day() const { return day_; }
+
+  // Sets the row count of every column (contents of new rows are unspecified until written).
+  void Reset(std::int64_t day, std::size_t size);
+
+  DeclaredView declared() const;
+  TruthView truth() const;
+
+  // Writable columns, for the generator and for importers.
+  DeclaredColumns& mutable_declared() { return declared_; }
+  TruthColumns& mutable_truth() { return truth_; }
+
+ private:
+  std::int64_t day_ = 0;
+  std::size_t size_ = 0;
+  DeclaredColumns declared_;
+  TruthColumns truth_;
+};
+
+}  // namespace crsim::data

@@ -1,0 +1,50 @@
+// Unit-value anomaly kernel: robust z-score of the declared log unit value against a per-HS6
+// reference.
+//
+// What it computes: for every declaration i with declared_value v > 0, declared_quantity q > 0 and a
+// reference for its HS6 code h,
+//     z[i] = (log(v / q) - median_log_unit_value[h]) * inverse_scale[h]
+// where median_log_unit_value[h] is the median of past log unit values of code h and
+// inverse_scale[h] = 1 / (1.4826 * MAD[h]) (1.4826 makes the MAD a consistent estimator of the
+// standard deviation under normality). A strongly negative z means the goods are declared far
+// cheaper than usual for their code: the signature of undervaluation.
+// z[i] is NaN when v or q is NaN, zero or negative, or when code h has no reference (its median is
+// NaN). Callers decide what a NaN score means (the risk engine treats it as "no evidence").
+//
+// How: the SIMD version (Highway, runtime dispatch) divides, takes Highway's vectorised natural
+// logarithm and gathers the two reference values per lane; the scalar reference uses std::log.
+// Highway's Log is accurate to a few ULP but not correctly rounded, so the two agree within a
+// tolerance stated in tests/kernels/unit_value_test.cc, not bit for bit.
+//
+// Limits: precondition hs6[i] < median_log_unit_value.size() == inverse_scale.size(); all
+// per-declaration spans have the same length as z.
+//
+// Usage:
+//   UnitValueReference reference{median, inverse_scale};
+//   RobustUnitValueZ(value, quantity, hs6, reference, z);
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace crsim::kernels {
+
+inline constexpr float kMadToStandardDeviation = 1.4826f;
+
+struct UnitValueReference {
+  std::span<const float> median_log_unit_value;  // [num_hs6], NaN when the code has no reference
+  std::span<const float> inverse_scale;          // [num_hs6], 1 / (1.4826 * MAD)
+};
+
+// SIMD version, dispatched at run time to the best target this CPU supports.
+void RobustUnitValueZ(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                      std::span<const std::uint32_t> hs6, const UnitValueReference& reference,
+                      std::span<float> z);
+
+// Plain scalar reference.
+void RobustUnitValueZReference(std::span<const float> declared_value,
+                               std::span<const float> declared_quantity,
+                               std::span<const std::uint32_t> hs6,
+                               const UnitValueReference& reference, std::span<float> z);
+
+}  // namespace crsim::kernels

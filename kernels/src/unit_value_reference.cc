@@ -1,0 +1,45 @@
+// Plain scalar reference of the unit-value anomaly kernel (spec in crsim/kernels/unit_value.h): the
+// definition the SIMD kernel is tested against.
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <span>
+
+#include "crsim/kernels/unit_value.h"
+
+namespace crsim::kernels {
+
+void RobustUnitValueZReference(std::span<const float> declared_value,
+                               std::span<const float> declared_quantity,
+                               std::span<const std::uint32_t> hs6,
+                               const UnitValueReference& reference, std::span<float> z) {
+  const std::size_t count = z.size();
+  if (declared_value.size() != count || declared_quantity.size() != count || hs6.size() != count ||
+      reference.median_log_unit_value.size() != reference.inverse_scale.size()) {
+    std::fprintf(stderr, "%s:%d: RobustUnitValueZReference: span lengths differ\n", __FILE__,
+                 __LINE__);
+    std::abort();
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const float value = declared_value[i];
+    const float quantity = declared_quantity[i];
+    // Written so that NaN (every comparison false) gives NaN.
+    if (!(value > 0.0f && quantity > 0.0f)) {
+      z[i] = std::numeric_limits<float>::quiet_NaN();
+      continue;
+    }
+    const std::uint32_t code = hs6[i];
+    assert(code < reference.median_log_unit_value.size());
+    // The quotient in float, as the SIMD kernel: IEEE division is correctly rounded, so both see
+    // the same ratio and differ only by the logarithm.
+    const float ratio = value / quantity;
+    z[i] =
+        (std::log(ratio) - reference.median_log_unit_value[code]) * reference.inverse_scale[code];
+  }
+}
+
+}  // namespace crsim::kernels

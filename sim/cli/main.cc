@@ -1,0 +1,115 @@
+// crsim: the command-line program.
+//
+//   crsim validate FILE [--set key=value]...
+//   crsim run FILE [--out DIR] [--threads N] [--seed S] [--set key=value]...
+//
+// Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
+// 1 any other failure.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crsim/data/input_error.h"
+#include "crsim/sim/experiment.h"
+#include "crsim/sim/report.h"
+#include "crsim/sim/scenario.h"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+struct Options {
+  std::string scenario_path;
+  std::vector<std::string> overrides;
+  std::string out_dir;
+  int threads = 0;
+  std::optional<std::uint64_t> seed;
+};
+
+int Validate(const Options& options) {
+  const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path, options.overrides);
+  fmt::print("{}: valid ({} days, about {:.0f} declarations per day, {} administrations, strategies:",
+             options.scenario_path, spec.run.days, spec.arrivals.declarations_per_day, spec.administrations.size());
+  for (const std::string& name : spec.run.strategies) fmt::print(" {}", name);
+  fmt::print(")\n");
+  return 0;
+}
+
+int Run(const Options& options, const std::string& command_line) {
+  std::vector<std::string> overrides = options.overrides;
+  if (options.seed) overrides.push_back("run.seed=" + std::to_string(*options.seed));
+  const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path, overrides);
+
+  const std::filesystem::path out_dir =
+      options.out_dir.empty() ? std::filesystem::path("out") / std::filesystem::path(options.scenario_path).stem()
+                              : std::filesystem::path(options.out_dir);
+  std::error_code error;
+  if (std::filesystem::exists(out_dir, error) && !std::filesystem::is_directory(out_dir, error)) {
+    throw crsim::InputError({{"--out", 0, 0, "", out_dir.string() + " exists and is not a directory"}});
+  }
+  std::filesystem::create_directories(out_dir, error);
+  if (error) {
+    throw crsim::InputError({{"--out", 0, 0, "", "cannot create " + out_dir.string() + ": " + error.message()}});
+  }
+
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  fmt::print("crsim {} ({}): {} with {} thread(s), seed {}\n", crsim::sim::CrsimVersion(),
+             crsim::sim::CrsimGitRevision(), spec.source_path, threads, spec.run.seed);
+  const crsim::sim::ExperimentResult result = crsim::sim::RunExperiment(spec);
+
+  fmt::print("\n{}\n{}", crsim::sim::FormatKpiTable(spec, result), crsim::sim::FormatThroughput(result));
+  const std::filesystem::path results_path = out_dir / "results.h5";
+  crsim::sim::WriteResultsFile(results_path, spec, result, {threads, command_line});
+  fmt::print("results: {}\n", results_path.string());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"crsim: customs risk-management simulator"};
+  app.set_version_flag("--version", std::string("crsim ") + crsim::sim::CrsimVersion() + " (" +
+                                        crsim::sim::CrsimGitRevision() + ")");
+  app.require_subcommand(1);
+  Options options;
+
+  CLI::App* validate = app.add_subcommand("validate", "Check a scenario file and report every problem in it");
+  validate->add_option("scenario", options.scenario_path, "Scenario TOML file")->required();
+  validate->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
+
+  CLI::App* run = app.add_subcommand("run", "Run a scenario and write DIR/results.h5");
+  run->add_option("scenario", options.scenario_path, "Scenario TOML file")->required();
+  run->add_option("--out", options.out_dir, "Output directory (default: out/<scenario name>)");
+  run->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1, 4096));
+  run->add_option("--seed", options.seed, "Master seed, same as --set run.seed=S");
+  run->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  try {
+    return validate->parsed() ? Validate(options) : Run(options, command_line);
+  } catch (const crsim::InputError& e) {
+    std::fprintf(stderr, "crsim: error: invalid input\n%s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "crsim: error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+// The experiment runner: one replication of a scenario, day by day, for every strategy.
+//
+// Per day: generate (once, shared: every strategy sees identical arrivals), then for each strategy
+// in scenario order: score (its own risk engine), select, inspect and measure, learn. Memory holds
+// the world, one day's batch and each strategy's learned state; it does not grow with the number
+// of days beyond one DayMetrics per day and strategy.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "crsim/sim/metrics.h"
+#include "crsim/sim/scenario.h"
+
+namespace crsim::sim {
+
+// Wall-clock seconds spent in each stage (not deterministic: reported, never compared).
+struct StageSeconds {
+  double generate = 0.0;
+  double score = 0.0;
+  double select = 0.0;
+  double inspect = 0.0;
+  double learn = 0.0;
+};
+
+struct StrategyResult {
+  std::string name;
+  std::vector<DayMetrics> daily;  // one per simulated day
+  DayMetrics total;               // sum over days >= warmup_days
+  StageSeconds seconds;           // generate is 0 here: generation is shared
+};
+
+struct ExperimentResult {
+  std::vector<StrategyResult> strategies;  // in scenario order
+  std::uint64_t declarations = 0;          // generated over all days
+  double generate_seconds = 0.0;
+  double total_seconds = 0.0;
+};
+
+// Called after each simulated day (for progress reporting); may be empty.
+using DayCallback = std::function<void(std::int64_t day, const ExperimentResult& so_far)>;
+
+// Runs in the calling thread's TBB arena: limit threads with tbb::global_control or a task_arena.
+ExperimentResult RunExperiment(const ScenarioSpec& spec, const DayCallback& on_day = {});
+
+}  // namespace crsim::sim

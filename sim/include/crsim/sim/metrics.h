@@ -1,0 +1,53 @@
+// Metrics: what a strategy achieved, per day and in total.
+//
+// Counts and money are kept as integers (money in euro cents, each declaration's duty rounded to the
+// nearest cent), so sums are exact and independent of the order in which parallel chunks are merged.
+// Rates are derived from the sums when reported. Definitions (docs/metrics.md):
+//   hits                 inspected declarations where the inspection found the fraud
+//   hit rate             hits / inspections                 (what the administration sees)
+//   true detection rate  hits / frauds                      (what really happened)
+//   revenue recall       duty recovered / duty evaded
+//   compliant inspected  inspected declarations that carried no fraud (burden on honest trade)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crsim::sim {
+
+struct DayMetrics {
+  std::int64_t declarations = 0;
+  std::int64_t inspections = 0;
+  std::int64_t hits = 0;
+  std::int64_t frauds = 0;
+  std::int64_t frauds_inspected = 0;       // frauds among the inspected, detected or not
+  std::int64_t compliant_inspected = 0;
+  std::int64_t duty_evaded_cents = 0;
+  std::int64_t duty_recovered_cents = 0;
+
+  DayMetrics& operator+=(const DayMetrics& other);
+  bool operator==(const DayMetrics&) const = default;
+
+  double inspection_rate() const { return Ratio(inspections, declarations); }
+  double hit_rate() const { return Ratio(hits, inspections); }
+  double true_detection_rate() const { return Ratio(hits, frauds); }
+  double revenue_recall() const { return Ratio(duty_recovered_cents, duty_evaded_cents); }
+  double fraud_prevalence() const { return Ratio(frauds, declarations); }
+
+  static double Ratio(std::int64_t numerator, std::int64_t denominator) {
+    return denominator == 0 ? 0.0 : static_cast<double>(numerator) / static_cast<double>(denominator);
+  }
+};
+
+// One row of the KPI table: a name, a unit hint and how to read it from DayMetrics.
+struct KpiDefinition {
+  std::string name;     // also the HDF5 dataset name
+  bool is_count;        // integer count (or cents) vs a rate in [0, 1]
+  double (*value)(const DayMetrics&);
+};
+
+// The KPIs in the order they are printed and stored.
+const std::vector<KpiDefinition>& KpiDefinitions();
+
+}  // namespace crsim::sim

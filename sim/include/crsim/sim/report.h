@@ -1,0 +1,30 @@
+// Reporting: the console KPI table and the results.h5 file (layout in docs/hdf5-schema.md).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "crsim/sim/experiment.h"
+#include "crsim/sim/scenario.h"
+
+namespace crsim::sim {
+
+// KPI rows x strategy columns, totals over the measured days (after warm-up).
+std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& result);
+
+// Stage throughput (declarations per second) per strategy.
+std::string FormatThroughput(const ExperimentResult& result);
+
+struct RunProvenance {
+  int threads = 0;
+  std::string command_line;
+};
+
+// Writes results atomically: a temporary file renamed to `path` once complete.
+void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec, const ExperimentResult& result,
+                      const RunProvenance& provenance);
+
+const char* CrsimVersion();
+const char* CrsimGitRevision();
+
+}  // namespace crsim::sim

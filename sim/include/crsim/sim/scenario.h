@@ -1,0 +1,164 @@
+// ScenarioSpec: the typed, validated form of a scenario file.
+//
+// Each struct mirrors one TOML table and each field is named exactly as its TOML key; the comment
+// on a field gives its unit, its default and its valid range. docs/scenarios.md documents the same
+// keys for users; tests/sim/scenario_test.cc checks that every key is documented there.
+//
+// Loading is strict: an unknown key (with a "did you mean" hint), a wrong type, an out-of-range
+// value or inconsistent settings are all collected and thrown together as one crsim::InputError
+// whose problems name file:line:column and the dotted key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crsim::sim {
+
+// [run]
+struct RunSpec {
+  std::int64_t days = 20;           // simulated days; 1..36500
+  std::uint64_t seed = 1;           // master seed of every random stream; 0..2^63-1
+  std::int64_t warmup_days = 0;     // first days left out of the totals (still in the daily series); 0..days-1
+  std::vector<std::string> strategies = {"random", "topk", "hybrid"};  // non-empty, unique, registered names
+  std::int64_t chunk_size = 16384;  // declarations per parallel generation chunk; 64..16777216; never changes results
+};
+
+// [arrivals]
+struct ArrivalSpec {
+  double declarations_per_day = 500000.0;  // mean of the daily Poisson count; 1..1e8
+};
+
+// [catalogue]
+struct CatalogueSpec {
+  std::int64_t chapters = 96;                 // real HS chapters used (the first N of 01..97 without 77); 1..96
+  std::int64_t headings_per_chapter = 4;      // HS4 headings per chapter; 1..99
+  std::int64_t subheadings_per_heading = 5;   // HS6 codes per heading; 1..99
+  double tariff_min = 0.0;                    // ad valorem duty rate, fraction of value; 0..1
+  double tariff_max = 0.2;                    // >= tariff_min; 0..1
+  double log_price_mean = 2.5;                // mean of chapter log unit-price levels, log(EUR per unit)
+  double log_price_chapter_sd = 1.2;          // sd of chapter levels around log_price_mean; >= 0
+  double log_price_code_sd = 0.5;             // sd of an HS6 code's level around its chapter's; >= 0
+  double log_price_sigma_min = 0.25;          // smallest within-code sd of log unit price; > 0
+  double log_price_sigma_max = 0.6;           // largest within-code sd; >= log_price_sigma_min
+};
+
+// [countries]: ISO 3166 alpha-2 code = relative trade weight (> 0). At least one country.
+struct CountrySpec {
+  std::string iso;  // two upper-case letters
+  double weight = 1.0;
+};
+
+// [[administrations]]: at least one.
+struct AdministrationSpec {
+  std::string name;                        // unique, letters/digits/'-'/'_'; offices are named "<name>-<k>", k from 1
+  std::int64_t offices = 1;                // customs offices; 1..1000
+  std::int64_t inspection_capacity = 100;  // physical inspections per office per day; 0..1e7
+  double trade_share = 1.0;                // relative share of traders based here; > 0
+};
+
+// [traders]
+struct TraderSpec {
+  std::int64_t count = 50000;            // number of traders; 1..1e8
+  double volume_zipf_exponent = 1.1;     // trader k (1-based rank) declares in proportion to k^-s; 0..5
+  std::int64_t portfolio_hs6 = 6;        // HS6 codes per trader; 1..100
+  std::int64_t portfolio_origins = 3;    // origin countries per trader; 1..100
+  double fraud_prone_share = 0.08;       // share of traders with a fraud-prone profile; 0..1
+  double home_office_share = 0.8;        // share of a trader's declarations lodged at its home office; 0..1
+  std::int64_t max_age_days = 3650;      // established traders registered up to this many days before day 0; 1..36500
+  double honest_new_share = 0.05;        // share of honest traders who register during the run; 0..1
+  double fraud_prone_new_share = 0.3;    // share of fraud-prone traders who register during the run; 0..1
+};
+
+// [fraud.undervaluation]
+struct UndervaluationSpec {
+  bool enabled = true;
+  double weight = 0.6;       // relative frequency among the typologies available for a declaration; >= 0
+  double factor_min = 0.3;   // declared value = true value x U(factor_min, factor_max); 0 < min <= max < 1
+  double factor_max = 0.8;
+};
+
+// [fraud.misclassification]
+struct MisclassificationSpec {
+  bool enabled = true;
+  double weight = 0.4;  // relative frequency; >= 0. Declares a code of the same heading (else chapter) with a lower tariff.
+};
+
+// [fraud]
+struct FraudSpec {
+  double fraud_prone_rate = 0.3;  // probability that a declaration of a fraud-prone trader is fraudulent; 0..1
+  double honest_rate = 0.002;     // the same for honest traders (opportunistic fraud); 0..1
+  UndervaluationSpec undervaluation;
+  MisclassificationSpec misclassification;
+};
+
+// [inspection.detection_probability]: P(an inspection finds the fraud), per fraud type.
+struct DetectionProbabilitySpec {
+  double undervaluation = 0.85;    // 0..1
+  double misclassification = 0.7;  // 0..1
+};
+
+// [inspection]
+struct InspectionSpec {
+  DetectionProbabilitySpec detection_probability;
+};
+
+// [[risk.rules]]: at most 32. Omitted conditions always hold.
+struct RuleSpec {
+  std::string name;                          // unique
+  double weight = 1.0;                       // added to the rule score when the rule matches
+  std::vector<std::int64_t> hs_chapters;     // HS chapter numbers (1..97) the rule targets; empty = any
+  std::vector<std::string> origins;          // ISO codes, each in [countries]; empty = any
+  std::vector<std::string> offices;          // office names "<administration>-<k>"; empty = any
+  std::optional<double> unit_value_min;      // EUR per unit, inclusive; >= 0
+  std::optional<double> unit_value_max;      // EUR per unit, exclusive; > unit_value_min
+  std::optional<double> max_trader_age_days; // matches traders registered at most this many days ago; >= 0
+};
+
+// [risk]
+struct RiskSpec {
+  double rule_weight = 1.0;                // weight of the rule score in the risk score; >= 0
+  double unit_value_weight = 1.0;          // weight of max(0, -z) of the unit-value kernel; >= 0
+  double trader_history_weight = 4.0;      // weight of the trader's posterior hit rate; >= 0
+  double trader_prior_strength = 10.0;     // pseudo-inspections of the prior (the overall hit rate so far); > 0
+  std::int64_t min_reference_count = 30;   // declarations of an HS6 code needed before its price reference is used; 1..1e9
+  std::vector<RuleSpec> rules;
+};
+
+// [strategy.hybrid]
+struct HybridSpec {
+  double random_share = 0.1;  // share of each office's capacity spent on uniformly random picks; 0..1
+};
+
+struct StrategySpec {
+  HybridSpec hybrid;
+};
+
+struct ScenarioSpec {
+  std::string source_path;  // the file it was loaded from ("<string>" when parsed from text)
+  std::string source_text;  // the file's text as read, before overrides (recorded in results)
+  std::vector<std::string> overrides;  // the --set key=value strings applied, in order
+  RunSpec run;
+  ArrivalSpec arrivals;
+  CatalogueSpec catalogue;
+  std::vector<CountrySpec> countries;  // in file order
+  std::vector<AdministrationSpec> administrations;
+  TraderSpec traders;
+  FraudSpec fraud;
+  InspectionSpec inspection;
+  RiskSpec risk;
+  StrategySpec strategy;
+};
+
+// The strategy names the simulator knows, in a stable order.
+const std::vector<std::string>& RegisteredStrategyNames();
+
+// Parses and validates; throws crsim::InputError listing every problem. An override is "key=value"
+// with a dotted key and a TOML value (a bare word that is not valid TOML is taken as a string);
+// it is validated exactly like the same key written in the file, and reported with source "--set".
+ScenarioSpec LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides = {});
+ScenarioSpec ParseScenario(const std::string& text, const std::string& source_path,
+                           const std::vector<std::string>& overrides = {});
+
+}  // namespace crsim::sim

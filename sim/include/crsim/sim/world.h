@@ -1,0 +1,105 @@
+// World: everything that stays fixed during a run, built deterministically from the scenario.
+//
+//   Catalogue       HS6 codes grouped into real HS chapters and headings, each with an ad valorem
+//                   tariff and a reference log-normal unit-price distribution (world truth, which the
+//                   risk engine never reads), plus for each code the lower-tariff codes a fraudster
+//                   could declare it as.
+//   Countries       ISO codes with trade weights.
+//   Offices         every customs office of every administration, with its daily inspection capacity.
+//   Traders         Zipf-like volumes, a portfolio of HS6 codes and origins, a home office, a
+//                   registration day and a compliance profile (honest or fraud-prone).
+//
+// Everything is drawn from the kWorld stream, so the world depends only on the scenario and seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crsim/sim/random.h"
+#include "crsim/sim/scenario.h"
+
+namespace crsim::sim {
+
+// The 96 real HS chapter numbers, 01..97 without the reserved 77.
+const std::vector<std::uint8_t>& RealHsChapters();
+
+struct Catalogue {
+  std::vector<std::uint32_t> hs6_code;        // e.g. 610910
+  std::vector<std::uint8_t> chapter;          // 1..97
+  std::vector<std::uint32_t> heading;         // HS4, e.g. 6109
+  std::vector<float> tariff_rate;             // fraction of customs value
+  std::vector<float> log_price_mean;          // mean of log(EUR per unit)
+  std::vector<float> log_price_sd;            // sd of log(EUR per unit)
+  // Lower-tariff alternatives of code h (same heading, else same chapter), in CSR form:
+  // misclassification_targets[misclassification_offsets[h] .. misclassification_offsets[h+1]).
+  std::vector<std::uint32_t> misclassification_offsets;
+  std::vector<std::uint32_t> misclassification_targets;
+
+  std::size_t size() const { return hs6_code.size(); }
+};
+
+struct Office {
+  std::string name;                 // "<administration>-<k>"
+  std::uint32_t administration = 0;
+  std::uint32_t inspection_capacity = 0;  // inspections per day
+};
+
+struct Traders {
+  std::vector<double> volume_weight;          // relative declaration volume (Zipf-like)
+  std::vector<std::uint8_t> fraud_prone;      // 1 = fraud-prone profile
+  std::vector<std::uint16_t> home_office;     // global office index
+  std::vector<std::uint32_t> administration;  // index of the home administration
+  std::vector<std::int32_t> registration_day; // negative = registered before the run
+  std::vector<float> log_quantity_mean;       // typical consignment size, log(units)
+  // Portfolios, fixed width: hs6 of trader t = portfolio_hs6[t * portfolio_hs6_width + j].
+  std::uint32_t portfolio_hs6_width = 0;
+  std::vector<std::uint32_t> portfolio_hs6;
+  std::uint32_t portfolio_origin_width = 0;
+  std::vector<std::uint16_t> portfolio_origin;
+
+  std::size_t size() const { return volume_weight.size(); }
+};
+
+struct World {
+  Catalogue catalogue;
+  std::vector<std::string> country_iso;
+  std::vector<double> country_weight;  // normalised to sum 1
+  std::vector<std::string> administration_name;
+  std::vector<Office> offices;
+  // offices of administration a: [administration_first_office[a], administration_first_office[a+1])
+  std::vector<std::uint32_t> administration_first_office;
+  Traders traders;
+};
+
+World BuildWorld(const ScenarioSpec& spec);
+
+// Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
+// Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
+class AliasTable {
+ public:
+  AliasTable() = default;
+  explicit AliasTable(const std::vector<double>& weights);
+
+  std::uint32_t Bucket(std::uint32_t bucket_word) const {
+    return UniformIndex(bucket_word, static_cast<std::uint32_t>(entries_.size()));
+  }
+  std::uint32_t Resolve(std::uint32_t bucket, std::uint32_t coin_word) const {
+    const Entry& entry = entries_[bucket];
+    return UniformFloat(coin_word) < entry.threshold ? bucket : entry.alias;
+  }
+  std::uint32_t Sample(std::uint32_t bucket_word, std::uint32_t coin_word) const {
+    return Resolve(Bucket(bucket_word), coin_word);
+  }
+  const void* EntryAddress(std::uint32_t bucket) const { return &entries_[bucket]; }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    float threshold;     // keep the bucket itself when the coin falls below this
+    std::uint32_t alias; // else take this index
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace crsim::sim

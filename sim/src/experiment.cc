@@ -1,0 +1,94 @@
+#include "crsim/sim/experiment.h"
+
+#include <chrono>
+#include <memory>
+
+#include "crsim/data/declaration_batch.h"
+#include "crsim/sim/generator.h"
+#include "crsim/sim/inspection.h"
+#include "crsim/sim/risk_engine.h"
+#include "crsim/sim/strategy.h"
+#include "crsim/sim/world.h"
+
+namespace crsim::sim {
+
+namespace {
+
+class Stopwatch {
+ public:
+  double Lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+struct StrategyState {
+  std::unique_ptr<Strategy> strategy;
+  std::unique_ptr<RiskEngine> engine;
+};
+
+}  // namespace
+
+ExperimentResult RunExperiment(const ScenarioSpec& spec, const DayCallback& on_day) {
+  Stopwatch total_clock;
+  const World world = BuildWorld(spec);
+  Generator generator(world, spec);
+  const Inspector inspector(spec);
+  const CounterRandom random(spec.run.seed);
+
+  std::vector<std::uint32_t> office_capacity;
+  for (const Office& office : world.offices) office_capacity.push_back(office.inspection_capacity);
+
+  ExperimentResult result;
+  std::vector<StrategyState> states;
+  for (const std::string& name : spec.run.strategies) {
+    states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec)});
+    result.strategies.push_back(StrategyResult{name, {}, {}, {}});
+  }
+
+  data::DeclarationBatch batch;
+  data::AlignedColumn<float> risk_score;
+  data::AlignedColumn<float> random_priority;
+  InspectionOutcomes outcomes;
+  for (std::int64_t day = 0; day < spec.run.days; ++day) {
+    Stopwatch clock;
+    generator.GenerateDay(day, batch, static_cast<std::size_t>(spec.run.chunk_size));
+    result.generate_seconds += clock.Lap();
+    result.declarations += batch.size();
+    const data::DeclaredView declared = batch.declared();
+    const data::TruthView truth = batch.truth();
+    random_priority.resize(batch.size());
+    FillRandomPriority(random, day, random_priority.span());
+    risk_score.resize(batch.size());
+
+    for (std::size_t s = 0; s < states.size(); ++s) {
+      StrategyState& state = states[s];
+      StrategyResult& strategy_result = result.strategies[s];
+      clock.Lap();
+      const bool scored = state.strategy->uses_risk_score();
+      if (scored) state.engine->Score(declared, risk_score.span());
+      strategy_result.seconds.score += clock.Lap();
+      outcomes.Reset(batch.size());
+      const SelectionInputs inputs{declared, scored ? std::span<const float>(risk_score.span()) : std::span<const float>(),
+                                   random_priority.span(), office_capacity};
+      state.strategy->Select(inputs, outcomes.inspected.span());
+      strategy_result.seconds.select += clock.Lap();
+      const DayMetrics metrics = inspector.InspectAndMeasure(day, declared, truth, outcomes);
+      strategy_result.seconds.inspect += clock.Lap();
+      if (scored) state.engine->Learn(declared, outcomes);
+      strategy_result.seconds.learn += clock.Lap();
+      strategy_result.daily.push_back(metrics);
+      if (day >= spec.run.warmup_days) strategy_result.total += metrics;
+    }
+    if (on_day) on_day(day, result);
+  }
+  result.total_seconds = total_clock.Lap();
+  return result;
+}
+
+}  // namespace crsim::sim

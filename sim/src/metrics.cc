@@ -1,0 +1,34 @@
+#include "crsim/sim/metrics.h"
+
+namespace crsim::sim {
+
+DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
+  declarations += other.declarations;
+  inspections += other.inspections;
+  hits += other.hits;
+  frauds += other.frauds;
+  frauds_inspected += other.frauds_inspected;
+  compliant_inspected += other.compliant_inspected;
+  duty_evaded_cents += other.duty_evaded_cents;
+  duty_recovered_cents += other.duty_recovered_cents;
+  return *this;
+}
+
+const std::vector<KpiDefinition>& KpiDefinitions() {
+  static const std::vector<KpiDefinition> definitions = {
+      {"declarations", true, [](const DayMetrics& m) { return static_cast<double>(m.declarations); }},
+      {"inspections", true, [](const DayMetrics& m) { return static_cast<double>(m.inspections); }},
+      {"inspection_rate", false, [](const DayMetrics& m) { return m.inspection_rate(); }},
+      {"hits", true, [](const DayMetrics& m) { return static_cast<double>(m.hits); }},
+      {"hit_rate", false, [](const DayMetrics& m) { return m.hit_rate(); }},
+      {"frauds", true, [](const DayMetrics& m) { return static_cast<double>(m.frauds); }},
+      {"true_detection_rate", false, [](const DayMetrics& m) { return m.true_detection_rate(); }},
+      {"duty_evaded_eur", true, [](const DayMetrics& m) { return static_cast<double>(m.duty_evaded_cents) / 100.0; }},
+      {"duty_recovered_eur", true, [](const DayMetrics& m) { return static_cast<double>(m.duty_recovered_cents) / 100.0; }},
+      {"revenue_recall", false, [](const DayMetrics& m) { return m.revenue_recall(); }},
+      {"compliant_inspected", true, [](const DayMetrics& m) { return static_cast<double>(m.compliant_inspected); }},
+  };
+  return definitions;
+}
+
+}  // namespace crsim::sim

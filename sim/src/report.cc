@@ -1,0 +1,127 @@
+#include "crsim/sim/report.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <vector>
+
+#include "crsim/data/results_file.h"
+
+namespace crsim::sim {
+
+const char* CrsimVersion() { return CRSIM_VERSION; }
+const char* CrsimGitRevision() { return CRSIM_GIT_REVISION; }
+
+namespace {
+
+std::string FormatValue(const KpiDefinition& kpi, double value) {
+  if (!kpi.is_count) return fmt::format("{:.2f}%", 100.0 * value);
+  if (kpi.name.ends_with("_eur")) return fmt::format("{:.0f}", value);
+  return fmt::format("{:.0f}", value);
+}
+
+std::string Label(const KpiDefinition& kpi) {
+  std::string label = kpi.name;
+  for (char& c : label) {
+    if (c == '_') c = ' ';
+  }
+  if (label.ends_with(" eur")) label = label.substr(0, label.size() - 4) + " (EUR)";
+  return label;
+}
+
+}  // namespace
+
+std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& result) {
+  constexpr int kLabelWidth = 22;
+  constexpr int kColumnWidth = 16;
+  std::string table = fmt::format("{:<{}}", "KPI", kLabelWidth);
+  for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
+  table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  for (const KpiDefinition& kpi : KpiDefinitions()) {
+    table += fmt::format("{:<{}}", Label(kpi), kLabelWidth);
+    for (const StrategyResult& strategy : result.strategies) {
+      table += fmt::format("{:>{}}", FormatValue(kpi, kpi.value(strategy.total)), kColumnWidth);
+    }
+    table += '\n';
+  }
+  table += fmt::format("(totals over days {}..{}; the first {} day(s) are warm-up)\n", spec.run.warmup_days,
+                       spec.run.days - 1, spec.run.warmup_days);
+  return table;
+}
+
+std::string FormatThroughput(const ExperimentResult& result) {
+  const auto rate = [&](double seconds) {
+    return seconds > 0.0 ? fmt::format("{:.1f}M/s", static_cast<double>(result.declarations) / seconds / 1e6)
+                         : std::string("-");
+  };
+  std::string text = fmt::format("generate: {} declarations in {:.2f} s ({})\n", result.declarations,
+                                 result.generate_seconds, rate(result.generate_seconds));
+  text += fmt::format("{:<12}{:>12}{:>12}{:>12}{:>12}\n", "strategy", "score", "select", "inspect", "learn");
+  for (const StrategyResult& strategy : result.strategies) {
+    text += fmt::format("{:<12}{:>12}{:>12}{:>12}{:>12}\n", strategy.name, rate(strategy.seconds.score),
+                        rate(strategy.seconds.select), rate(strategy.seconds.inspect), rate(strategy.seconds.learn));
+  }
+  text += fmt::format("total wall time {:.2f} s\n", result.total_seconds);
+  return text;
+}
+
+void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec, const ExperimentResult& result,
+                      const RunProvenance& provenance) {
+  data::ResultsFile file = data::ResultsFile::Create(path);
+  std::string overrides;
+  for (const std::string& override_text : spec.overrides) overrides += (overrides.empty() ? "" : "\n") + override_text;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+
+  file.SetAttribute("/", "crsim_version", std::string(CrsimVersion()));
+  file.SetAttribute("/", "git_revision", std::string(CrsimGitRevision()));
+  file.SetAttribute("/", "scenario_path", spec.source_path);
+  file.SetAttribute("/", "scenario_text", spec.source_text);
+  file.SetAttribute("/", "overrides", overrides);
+  file.SetAttribute("/", "command_line", provenance.command_line);
+  file.SetAttribute("/", "seed", static_cast<std::int64_t>(spec.run.seed));
+  file.SetAttribute("/", "threads", static_cast<std::int64_t>(provenance.threads));
+  file.SetAttribute("/", "days", spec.run.days);
+  file.SetAttribute("/", "warmup_days", spec.run.warmup_days);
+  file.SetAttribute("/", "chunk_size", spec.run.chunk_size);
+  file.SetAttribute("/", "created_utc", std::string(created));
+  file.SetAttribute("/", "declarations", static_cast<std::int64_t>(result.declarations));
+
+  for (const StrategyResult& strategy : result.strategies) {
+    const std::string base = "/strategies/" + strategy.name;
+    // Raw integer counters per day: exact, and what every rate is derived from.
+    const auto counter = [&](const char* name, auto member) {
+      std::vector<std::int64_t> series;
+      for (const DayMetrics& day : strategy.daily) series.push_back(day.*member);
+      file.WriteSeries(base + "/daily/" + name, series);
+      file.WriteSeries(base + "/total/" + name, std::vector<std::int64_t>{strategy.total.*member});
+    };
+    counter("declarations", &DayMetrics::declarations);
+    counter("inspections", &DayMetrics::inspections);
+    counter("hits", &DayMetrics::hits);
+    counter("frauds", &DayMetrics::frauds);
+    counter("frauds_inspected", &DayMetrics::frauds_inspected);
+    counter("compliant_inspected", &DayMetrics::compliant_inspected);
+    counter("duty_evaded_cents", &DayMetrics::duty_evaded_cents);
+    counter("duty_recovered_cents", &DayMetrics::duty_recovered_cents);
+    for (const KpiDefinition& kpi : KpiDefinitions()) {
+      if (kpi.is_count) continue;
+      std::vector<double> series;
+      for (const DayMetrics& day : strategy.daily) series.push_back(kpi.value(day));
+      file.WriteSeries(base + "/daily/" + kpi.name, series);
+      file.WriteSeries(base + "/total/" + kpi.name, std::vector<double>{kpi.value(strategy.total)});
+    }
+    const std::string timing = base + "/timing_seconds/";
+    file.WriteSeries(timing + "score", std::vector<double>{strategy.seconds.score});
+    file.WriteSeries(timing + "select", std::vector<double>{strategy.seconds.select});
+    file.WriteSeries(timing + "inspect", std::vector<double>{strategy.seconds.inspect});
+    file.WriteSeries(timing + "learn", std::vector<double>{strategy.seconds.learn});
+  }
+  file.WriteSeries("/timing_seconds/generate", std::vector<double>{result.generate_seconds});
+  file.WriteSeries("/timing_seconds/total", std::vector<double>{result.total_seconds});
+  file.Commit();
+}
+
+}  // namespace crsim::sim

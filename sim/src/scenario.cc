@@ -1,0 +1,1162 @@
+// Scenario loading: TOML text -> toml::table -> overrides applied -> strict validation -> ScenarioSpec.
+//
+// How it works. The file is parsed with toml++ into a document tree whose every node remembers where
+// it came from (file path, line, column). Each --set override is parsed as the TOML document
+// `v = <value>` with source path "--set" (or, if that is not valid TOML, taken as a plain string) and
+// grafted into the tree at its dotted key, so overridden values are validated by exactly the same
+// code as file values. A problem is located by the node it is about: a node whose source path is the
+// scenario file gives file:line:column; any other node (grafted by an override, or a table created to
+// hold one) is reported as "--set" without a position. Validation never stops at the first problem:
+// every table is read, every problem is collected, and one crsim::InputError lists them all, in file
+// order, then the override problems in the order they were found.
+//
+// Override keys: dotted table keys, with a 0-based index in brackets for arrays (of tables or of
+// values), e.g. "run.days", "fraud.undervaluation.factor_min", "administrations[0].offices",
+// "risk.rules[1].origins[0]". An index equal to the array's length appends an element.
+#include "crsim/sim/scenario.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "crsim/data/input_error.h"
+#include "crsim/kernels/risk_rules.h"
+
+namespace crsim::sim {
+
+namespace {
+
+constexpr std::string_view kOverrideSource = "--set";
+constexpr std::size_t kMaxRules = kernels::kMaxRules;  // hit masks are 32-bit
+constexpr std::int64_t kMaxTotalOffices = 65535;  // office ids are uint16 in the declaration columns
+constexpr std::size_t kMaxCountries = 65535;      // country ids are uint16 as well
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+// The keys allowed in each table, in the order of scenario.h.
+using KeyList = std::span<const std::string_view>;
+constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
+                                          "traders", "fraud",    "inspection", "risk",      "strategy"};
+constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size"};
+constexpr std::string_view kArrivalKeys[] = {"declarations_per_day"};
+constexpr std::string_view kCatalogueKeys[] = {
+    "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
+    "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max"};
+constexpr std::string_view kAdministrationKeys[] = {"name", "offices", "inspection_capacity", "trade_share"};
+constexpr std::string_view kTraderKeys[] = {"count",
+                                            "volume_zipf_exponent",
+                                            "portfolio_hs6",
+                                            "portfolio_origins",
+                                            "fraud_prone_share",
+                                            "home_office_share",
+                                            "max_age_days",
+                                            "honest_new_share",
+                                            "fraud_prone_new_share"};
+constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate", "honest_rate", "undervaluation", "misclassification"};
+constexpr std::string_view kUndervaluationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
+constexpr std::string_view kMisclassificationKeys[] = {"enabled", "weight"};
+constexpr std::string_view kInspectionKeys[] = {"detection_probability"};
+constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation", "misclassification"};
+constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
+                                          "trader_prior_strength", "min_reference_count", "rules"};
+constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters", "origins", "offices",
+                                          "unit_value_min", "unit_value_max", "max_trader_age_days"};
+constexpr std::string_view kStrategyKeys[] = {"hybrid"};
+constexpr std::string_view kHybridKeys[] = {"random_share"};
+
+// Where a key written at the top level belongs, for the hint "did you mean ... in [run]?".
+struct TableKeys {
+  std::string_view header;
+  KeyList keys;
+};
+constexpr TableKeys kTablesWithValues[] = {
+    {"[run]", kRunKeys},
+    {"[arrivals]", kArrivalKeys},
+    {"[catalogue]", kCatalogueKeys},
+    {"[[administrations]]", kAdministrationKeys},
+    {"[traders]", kTraderKeys},
+    {"[fraud]", kFraudKeys},
+    {"[fraud.undervaluation]", kUndervaluationKeys},
+    {"[fraud.misclassification]", kMisclassificationKeys},
+    {"[inspection.detection_probability]", kDetectionProbabilityKeys},
+    {"[risk]", kRiskKeys},
+    {"[[risk.rules]]", kRuleKeys},
+    {"[strategy.hybrid]", kHybridKeys},
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small text helpers.
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  return text;
+}
+
+bool IsBareKey(std::string_view key) {
+  if (key.empty()) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+  });
+}
+
+// "run" + "days" -> "run.days"; keys that are not bare TOML keys are quoted.
+std::string JoinKey(const std::string& path, std::string_view key) {
+  std::string part = IsBareKey(key) ? std::string(key) : fmt::format("\"{}\"", key);
+  return path.empty() ? part : path + "." + part;
+}
+
+std::string JoinIndex(const std::string& path, std::size_t index) {
+  return fmt::format("{}[{}]", path, index);
+}
+
+// Optimal string alignment distance (Damerau-Levenshtein restricted to adjacent transpositions).
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  const std::size_t rows = a.size() + 1;
+  const std::size_t cols = b.size() + 1;
+  std::vector<std::size_t> d(rows * cols);
+  auto at = [&](std::size_t i, std::size_t j) -> std::size_t& { return d[i * cols + j]; };
+  for (std::size_t i = 0; i < rows; ++i) at(i, 0) = i;
+  for (std::size_t j = 0; j < cols; ++j) at(0, j) = j;
+  for (std::size_t i = 1; i < rows; ++i) {
+    for (std::size_t j = 1; j < cols; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      std::size_t best = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        best = std::min(best, at(i - 2, j - 2) + 1);
+      }
+      at(i, j) = best;
+    }
+  }
+  return at(rows - 1, cols - 1);
+}
+
+// The closest candidate to `typed`, if it is close enough to be a plausible typo: a case-insensitive
+// edit distance of at most 2, or of a third of the typed length for long names; at most 1 for names
+// of up to 3 characters (where 2 edits would make any two-letter code "close"). Ties go to the
+// candidate listed first.
+template <typename Range>
+std::optional<std::string> DidYouMean(std::string_view typed, const Range& candidates) {
+  const std::string typed_lower = Lower(typed);
+  const std::size_t limit = typed.size() <= 3 ? 1 : std::max<std::size_t>(2, typed.size() / 3);
+  std::optional<std::string> best;
+  std::size_t best_distance = limit + 1;
+  for (const auto& candidate : candidates) {
+    const std::string_view candidate_view(candidate);
+    const std::size_t distance = EditDistance(typed_lower, Lower(candidate_view));
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(candidate_view);
+    }
+  }
+  return best;
+}
+
+template <typename Range>
+std::string HintSuffix(std::string_view typed, const Range& candidates) {
+  if (auto hint = DidYouMean(typed, candidates)) return fmt::format("; did you mean \"{}\"?", *hint);
+  return "";
+}
+
+template <typename Range>
+std::string JoinList(const Range& items) {
+  std::string text;
+  for (const auto& item : items) {
+    if (!text.empty()) text += ", ";
+    text += std::string_view(item);
+  }
+  return text;
+}
+
+// A number as written in a range message: integral values without a fraction ("1", "100000000").
+std::string FormatBound(double value) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
+    return fmt::format("{:.0f}", value);
+  }
+  return fmt::format("{}", value);
+}
+
+// A TOML float as a user would recognise it: always with a fraction or exponent ("5.0", "2.5").
+std::string FormatFloat(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string Describe(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: {
+      std::string text(node.as_string()->get());
+      if (text.size() > 40) text = text.substr(0, 37) + "...";
+      return fmt::format("a string (\"{}\")", text);
+    }
+    case toml::node_type::integer:
+      return fmt::format("an integer ({})", node.as_integer()->get());
+    case toml::node_type::floating_point:
+      return fmt::format("a float ({})", FormatFloat(node.as_floating_point()->get()));
+    case toml::node_type::boolean:
+      return fmt::format("a boolean ({})", node.as_boolean()->get() ? "true" : "false");
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return node.as_array()->is_array_of_tables() && !node.as_array()->empty() ? "an array of tables"
+                                                                                : "an array";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation.
+
+struct Location {
+  std::string source;
+  std::int64_t line = 0;
+  std::int64_t column = 0;
+};
+
+// The outcome of reading one optional key: ok is false when the key was present but invalid; node
+// is the key's value when present. Cross-field checks run only when all fields involved are ok.
+struct Field {
+  const toml::node* node = nullptr;
+  bool ok = true;
+};
+
+// A valid string element of an array: its index and node, for locating later problems.
+struct StringElement {
+  std::size_t index = 0;
+  const toml::node* node = nullptr;
+};
+
+struct DoubleRange {
+  double min = -kInfinity;
+  double max = kInfinity;
+  bool min_exclusive = false;
+  bool max_exclusive = false;
+
+  bool Contains(double value) const {
+    const bool above = min_exclusive ? value > min : value >= min;
+    const bool below = max_exclusive ? value < max : value <= max;
+    return above && below;
+  }
+
+  std::string Describe() const {
+    const bool has_min = min != -kInfinity;
+    const bool has_max = max != kInfinity;
+    const std::string lower = fmt::format("{} {}", min_exclusive ? "greater than" : "at least", FormatBound(min));
+    const std::string upper = fmt::format("{} {}", max_exclusive ? "less than" : "at most", FormatBound(max));
+    if (has_min && has_max) {
+      if (!min_exclusive && !max_exclusive) {
+        return fmt::format("between {} and {}", FormatBound(min), FormatBound(max));
+      }
+      return lower + " and " + upper;
+    }
+    if (has_min) return lower;
+    if (has_max) return upper;
+    return "finite";
+  }
+};
+
+DoubleRange AtLeast(double min) { return {min, kInfinity, false, false}; }
+DoubleRange GreaterThan(double min) { return {min, kInfinity, true, false}; }
+DoubleRange Between(double min, double max) { return {min, max, false, false}; }
+DoubleRange AnyFinite() { return {}; }
+
+class ScenarioValidator {
+ public:
+  explicit ScenarioValidator(std::string file_source) : file_source_(std::move(file_source)) {}
+
+  void Validate(const toml::table& root, ScenarioSpec& spec) {
+    CheckKeys(root, "", kRootKeys);
+    ReadRun(root, spec.run);
+    ReadArrivals(root, spec.arrivals);
+    ReadCatalogue(root, spec.catalogue);
+    ReadCountries(root, spec.countries);
+    ReadAdministrations(root, spec.administrations);
+    ReadTraders(root, spec.traders);
+    ReadFraud(root, spec.fraud);
+    ReadInspection(root, spec.inspection);
+    ReadRisk(root, spec);
+    ReadStrategy(root, spec.strategy);
+  }
+
+  void Report(const Location& where, std::string key, std::string message) {
+    problems_.push_back(InputProblem{where.source, where.line, where.column, std::move(key), std::move(message)});
+    override_ranks_.push_back(current_override_);
+  }
+
+  // Overrides are applied between BeginOverride and EndOverride, so that problems found while
+  // applying one are ranked with it; NoteOverrideKey ranks later validation problems by key.
+  void BeginOverride(std::size_t index) { current_override_ = index; }
+  void EndOverride() { current_override_ = kUnranked; }
+  void NoteOverrideKey(std::size_t index, std::string key) { override_keys_.emplace_back(index, std::move(key)); }
+
+  void Report(const toml::node& at, std::string key, std::string message) {
+    Report(Where(at), std::move(key), std::move(message));
+  }
+
+  // File problems in file order, then --set problems in the order of the overrides they come from.
+  std::vector<InputProblem> TakeProblems() {
+    std::vector<std::tuple<int, std::int64_t, std::int64_t, std::size_t>> order;  // sort key + index
+    for (std::size_t i = 0; i < problems_.size(); ++i) {
+      const InputProblem& problem = problems_[i];
+      if (problem.source == file_source_) {
+        order.emplace_back(0, problem.line, problem.column, i);
+      } else {
+        const std::size_t rank = override_ranks_[i] != kUnranked ? override_ranks_[i] : RankByKey(problem.key);
+        order.emplace_back(1, static_cast<std::int64_t>(std::min<std::size_t>(rank, kMaxRank)), 0, i);
+      }
+    }
+    std::sort(order.begin(), order.end());
+    std::vector<InputProblem> sorted;
+    sorted.reserve(problems_.size());
+    for (const auto& entry : order) sorted.push_back(std::move(problems_[std::get<3>(entry)]));
+    problems_.clear();
+    override_ranks_.clear();
+    return sorted;
+  }
+
+ private:
+  bool FromFile(const toml::source_region& region) const {
+    return region.path != nullptr && *region.path == file_source_;
+  }
+
+  Location Where(const toml::node& node) const {
+    const toml::source_region& region = node.source();
+    if (!FromFile(region)) return {std::string(kOverrideSource), 0, 0};
+    return {file_source_, static_cast<std::int64_t>(region.begin.line), static_cast<std::int64_t>(region.begin.column)};
+  }
+
+  // Where a key is written; a value grafted by an override is located at the override.
+  Location WhereKey(const toml::key& key, const toml::node& value) const {
+    if (!FromFile(value.source())) return {std::string(kOverrideSource), 0, 0};
+    if (FromFile(key.source()) && key.source().begin.line > 0) {
+      return {file_source_, static_cast<std::int64_t>(key.source().begin.line),
+              static_cast<std::int64_t>(key.source().begin.column)};
+    }
+    return Where(value);
+  }
+
+  static const toml::node& FirstPresent(std::initializer_list<const toml::node*> nodes, const toml::node& fallback) {
+    for (const toml::node* node : nodes) {
+      if (node != nullptr) return *node;
+    }
+    return fallback;
+  }
+
+  void ReportType(const toml::node& node, const std::string& key, std::string_view expected) {
+    std::string message = fmt::format("expected {}, got {}", expected, Describe(node));
+    if (expected == "an integer" && node.is_floating_point()) {
+      const double value = node.as_floating_point()->get();
+      if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 9e15) {
+        message += fmt::format("; write {} without a decimal point", FormatBound(value));
+      }
+    }
+    Report(node, key, std::move(message));
+  }
+
+  void CheckKeys(const toml::table& table, const std::string& path, KeyList allowed) {
+    for (auto&& [key, value] : table) {
+      const std::string_view name = key.str();
+      if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
+      const bool is_table = value.is_table() || (value.is_array() && value.as_array()->is_array_of_tables() &&
+                                                 !value.as_array()->empty());
+      std::string message = fmt::format("unknown {} \"{}\"", is_table ? "table" : "key", name);
+      if (auto hint = DidYouMean(name, allowed)) {
+        message += fmt::format("; did you mean \"{}\"?", *hint);
+      } else if (auto home = TableOfKey(name); path.empty() && !is_table && home) {
+        message += fmt::format("; did you mean \"{}\" in {}?", name, *home);
+      } else {
+        message += fmt::format(" (allowed here: {})", JoinList(allowed));
+      }
+      Report(WhereKey(key, value), JoinKey(path, name), std::move(message));
+    }
+  }
+
+  static std::optional<std::string_view> TableOfKey(std::string_view key) {
+    for (const TableKeys& table : kTablesWithValues) {
+      if (std::find(table.keys.begin(), table.keys.end(), key) != table.keys.end()) return table.header;
+    }
+    return std::nullopt;
+  }
+
+  // The sub-table `key` of `parent`: nullptr when absent or not a table (which is reported).
+  const toml::table* SubTable(const toml::table& parent, const std::string& parent_path, std::string_view key,
+                              KeyList allowed) {
+    const toml::node* node = parent.get(key);
+    if (node == nullptr) return nullptr;
+    const std::string path = JoinKey(parent_path, key);
+    if (!node->is_table()) {
+      ReportType(*node, path, fmt::format("a table ([{}])", path));
+      return nullptr;
+    }
+    CheckKeys(*node->as_table(), path, allowed);
+    return node->as_table();
+  }
+
+  bool CheckInt(const toml::node& node, const std::string& key, std::int64_t& out, std::int64_t min,
+                std::int64_t max) {
+    const auto* integer = node.as_integer();
+    if (integer == nullptr) {
+      ReportType(node, key, "an integer");
+      return false;
+    }
+    const std::int64_t value = integer->get();
+    if (value < min || value > max) {
+      Report(node, key, fmt::format("must be between {} and {}, got {}", min, max, value));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  bool CheckDouble(const toml::node& node, const std::string& key, double& out, const DoubleRange& range) {
+    double value = 0.0;
+    if (const auto* integer = node.as_integer()) {
+      value = static_cast<double>(integer->get());
+    } else if (const auto* floating = node.as_floating_point()) {
+      value = floating->get();
+    } else {
+      ReportType(node, key, "a number");
+      return false;
+    }
+    if (!std::isfinite(value)) {
+      Report(node, key, fmt::format("must be a finite number, got {}", FormatFloat(value)));
+      return false;
+    }
+    if (!range.Contains(value)) {
+      Report(node, key, fmt::format("must be {}, got {}", range.Describe(), FormatBound(value)));
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
+  Field ReadInt(const toml::table* table, const std::string& path, std::string_view key, std::int64_t& out,
+                std::int64_t min, std::int64_t max) {
+    Field field;
+    if (table == nullptr || (field.node = table->get(key)) == nullptr) return field;
+    field.ok = CheckInt(*field.node, JoinKey(path, key), out, min, max);
+    return field;
+  }
+
+  Field ReadDouble(const toml::table* table, const std::string& path, std::string_view key, double& out,
+                   const DoubleRange& range) {
+    Field field;
+    if (table == nullptr || (field.node = table->get(key)) == nullptr) return field;
+    field.ok = CheckDouble(*field.node, JoinKey(path, key), out, range);
+    return field;
+  }
+
+  Field ReadOptionalDouble(const toml::table* table, const std::string& path, std::string_view key,
+                           std::optional<double>& out, const DoubleRange& range) {
+    double value = 0.0;
+    Field field = ReadDouble(table, path, key, value, range);
+    if (field.node != nullptr && field.ok) out = value;
+    return field;
+  }
+
+  Field ReadBool(const toml::table* table, const std::string& path, std::string_view key, bool& out) {
+    Field field;
+    if (table == nullptr || (field.node = table->get(key)) == nullptr) return field;
+    if (const auto* boolean = field.node->as_boolean()) {
+      out = boolean->get();
+    } else {
+      ReportType(*field.node, JoinKey(path, key), "a boolean (true or false)");
+      field.ok = false;
+    }
+    return field;
+  }
+
+  Field ReadString(const toml::table* table, const std::string& path, std::string_view key, std::string& out) {
+    Field field;
+    if (table == nullptr || (field.node = table->get(key)) == nullptr) return field;
+    if (const auto* text = field.node->as_string()) {
+      out = text->get();
+    } else {
+      ReportType(*field.node, JoinKey(path, key), "a string");
+      field.ok = false;
+    }
+    return field;
+  }
+
+  // The array `key`, or nullptr when absent or not an array (which is reported).
+  const toml::array* ReadArray(const toml::table* table, const std::string& path, std::string_view key,
+                               std::string_view expected) {
+    if (table == nullptr) return nullptr;
+    const toml::node* node = table->get(key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_array()) {
+      ReportType(*node, JoinKey(path, key), expected);
+      return nullptr;
+    }
+    return node->as_array();
+  }
+
+  // Reads an array of strings; `elements` gets the valid elements with their index and node.
+  const toml::array* ReadStringArray(const toml::table* table, const std::string& path, std::string_view key,
+                                     std::vector<std::string>& out, std::vector<StringElement>& elements) {
+    const toml::array* array = ReadArray(table, path, key, "an array of strings");
+    if (array == nullptr) return nullptr;
+    out.clear();
+    elements.clear();
+    const std::string array_path = JoinKey(path, key);
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      if (const auto* text = element.as_string()) {
+        out.push_back(text->get());
+        elements.push_back({i, &element});
+      } else {
+        ReportType(element, JoinIndex(array_path, i), "a string");
+      }
+    }
+    return array;
+  }
+
+  // ---- [run]
+  void ReadRun(const toml::table& root, RunSpec& run) {
+    const toml::table* table = SubTable(root, "", "run", kRunKeys);
+    const std::string path = "run";
+    const Field days = ReadInt(table, path, "days", run.days, 1, 36500);
+    std::int64_t seed = static_cast<std::int64_t>(run.seed);
+    if (ReadInt(table, path, "seed", seed, 0, std::numeric_limits<std::int64_t>::max()).ok) {
+      run.seed = static_cast<std::uint64_t>(seed);
+    }
+    const Field warmup = ReadInt(table, path, "warmup_days", run.warmup_days, 0, 36500);
+    if (days.ok && warmup.ok && run.warmup_days >= run.days) {
+      Report(FirstPresent({warmup.node, days.node}, *table), "run.warmup_days",
+             fmt::format("must be less than run.days ({}), got {}; no day would be left to measure", run.days,
+                         run.warmup_days));
+    }
+    ReadInt(table, path, "chunk_size", run.chunk_size, 64, 16777216);
+
+    std::vector<std::string> strategies;
+    std::vector<StringElement> elements;
+    const toml::array* array = ReadStringArray(table, path, "strategies", strategies, elements);
+    if (array == nullptr) return;
+    const std::vector<std::string>& registered = RegisteredStrategyNames();
+    if (array->empty()) {
+      Report(*array, "run.strategies",
+             fmt::format("at least one strategy is required (registered: {})", JoinList(registered)));
+      return;
+    }
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < strategies.size(); ++i) {
+      const std::string key = JoinIndex("run.strategies", elements[i].index);
+      const toml::node& node = *elements[i].node;
+      if (std::find(registered.begin(), registered.end(), strategies[i]) == registered.end()) {
+        std::string message = fmt::format("unknown strategy \"{}\"", strategies[i]);
+        if (auto hint = DidYouMean(strategies[i], registered)) {
+          message += fmt::format("; did you mean \"{}\"?", *hint);
+        }
+        message += fmt::format(" (registered: {})", JoinList(registered));
+        Report(node, key, std::move(message));
+      } else if (!seen.insert(strategies[i]).second) {
+        Report(node, key, fmt::format("duplicate strategy \"{}\"; list each strategy once", strategies[i]));
+      }
+    }
+    run.strategies = std::move(strategies);
+  }
+
+  // ---- [arrivals]
+  void ReadArrivals(const toml::table& root, ArrivalSpec& arrivals) {
+    const toml::table* table = SubTable(root, "", "arrivals", kArrivalKeys);
+    ReadDouble(table, "arrivals", "declarations_per_day", arrivals.declarations_per_day, Between(1, 1e8));
+  }
+
+  // ---- [catalogue]
+  void ReadCatalogue(const toml::table& root, CatalogueSpec& catalogue) {
+    const toml::table* table =
+        SubTable(root, "", "catalogue", kCatalogueKeys);
+    const std::string path = "catalogue";
+    ReadInt(table, path, "chapters", catalogue.chapters, 1, 96);
+    ReadInt(table, path, "headings_per_chapter", catalogue.headings_per_chapter, 1, 99);
+    ReadInt(table, path, "subheadings_per_heading", catalogue.subheadings_per_heading, 1, 99);
+    const Field tariff_min = ReadDouble(table, path, "tariff_min", catalogue.tariff_min, Between(0, 1));
+    const Field tariff_max = ReadDouble(table, path, "tariff_max", catalogue.tariff_max, Between(0, 1));
+    if (tariff_min.ok && tariff_max.ok && catalogue.tariff_max < catalogue.tariff_min) {
+      Report(FirstPresent({tariff_max.node, tariff_min.node}, *table), "catalogue.tariff_max",
+             fmt::format("must be at least catalogue.tariff_min ({}), got {}", FormatBound(catalogue.tariff_min),
+                         FormatBound(catalogue.tariff_max)));
+    }
+    ReadDouble(table, path, "log_price_mean", catalogue.log_price_mean, AnyFinite());
+    ReadDouble(table, path, "log_price_chapter_sd", catalogue.log_price_chapter_sd, AtLeast(0));
+    ReadDouble(table, path, "log_price_code_sd", catalogue.log_price_code_sd, AtLeast(0));
+    const Field sigma_min =
+        ReadDouble(table, path, "log_price_sigma_min", catalogue.log_price_sigma_min, GreaterThan(0));
+    const Field sigma_max =
+        ReadDouble(table, path, "log_price_sigma_max", catalogue.log_price_sigma_max, GreaterThan(0));
+    if (sigma_min.ok && sigma_max.ok && catalogue.log_price_sigma_max < catalogue.log_price_sigma_min) {
+      Report(FirstPresent({sigma_max.node, sigma_min.node}, *table), "catalogue.log_price_sigma_max",
+             fmt::format("must be at least catalogue.log_price_sigma_min ({}), got {}",
+                         FormatBound(catalogue.log_price_sigma_min), FormatBound(catalogue.log_price_sigma_max)));
+    }
+  }
+
+  // ---- [countries]: toml++ keeps keys sorted, so file order is recovered from key positions.
+  void ReadCountries(const toml::table& root, std::vector<CountrySpec>& countries) {
+    const toml::node* node = root.get("countries");
+    if (node == nullptr) {
+      Report(root, "countries",
+             "at least one country is required: add a [countries] table of ISO code = trade weight, e.g. CN = 20.0");
+      return;
+    }
+    if (!node->is_table()) {
+      ReportType(*node, "countries", "a table ([countries]) of ISO code = weight");
+      return;
+    }
+    const toml::table& table = *node->as_table();
+    if (table.empty()) {
+      Report(table, "countries", "at least one country is required, e.g. CN = 20.0");
+      return;
+    }
+    struct Entry {
+      const toml::key* key;
+      const toml::node* value;
+    };
+    std::vector<Entry> entries;
+    for (auto&& [key, value] : table) entries.push_back({&key, &value});
+    auto order = [this](const Entry& entry) {
+      const Location where = WhereKey(*entry.key, *entry.value);
+      const bool from_file = where.source == file_source_;
+      return std::tuple(from_file ? 0 : 1, where.line, where.column);
+    };
+    std::stable_sort(entries.begin(), entries.end(),
+                     [&](const Entry& a, const Entry& b) { return order(a) < order(b); });
+    for (const Entry& entry : entries) {
+      const std::string code(entry.key->str());
+      const std::string key = JoinKey("countries", code);
+      bool valid = true;
+      const bool two_upper = code.size() == 2 && std::isupper(static_cast<unsigned char>(code[0])) &&
+                             std::isupper(static_cast<unsigned char>(code[1]));
+      if (!two_upper) {
+        std::string message = fmt::format("country code \"{}\" must be two upper-case letters (ISO 3166 alpha-2)", code);
+        if (code.size() == 2 && std::isalpha(static_cast<unsigned char>(code[0])) &&
+            std::isalpha(static_cast<unsigned char>(code[1]))) {
+          std::string upper = code;
+          for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+          message += fmt::format("; did you mean \"{}\"?", upper);
+        }
+        Report(WhereKey(*entry.key, *entry.value), key, std::move(message));
+        valid = false;
+      }
+      double weight = 0.0;
+      if (!CheckDouble(*entry.value, key, weight, GreaterThan(0))) valid = false;
+      if (valid) countries.push_back(CountrySpec{code, weight});
+    }
+    if (entries.size() > kMaxCountries) {
+      Report(table, "countries", fmt::format("at most {} countries are supported, got {}", kMaxCountries, entries.size()));
+    }
+  }
+
+  // ---- [[administrations]]
+  void ReadAdministrations(const toml::table& root, std::vector<AdministrationSpec>& administrations) {
+    const toml::node* node = root.get("administrations");
+    if (node == nullptr) {
+      Report(root, "administrations",
+             "at least one administration is required: add [[administrations]] tables with name = \"...\" "
+             "and offices = N");
+      return;
+    }
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      ReportType(*node, "administrations", "an array of tables ([[administrations]])");
+      return;
+    }
+    if (array->empty()) {
+      Report(*array, "administrations", "at least one administration is required");
+      return;
+    }
+    std::map<std::string, std::int64_t> first_line;
+    std::int64_t total_offices = 0;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& element = *array->get(i);
+      const std::string path = JoinIndex("administrations", i);
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        ReportType(element, path, "a table ([[administrations]])");
+        continue;
+      }
+      CheckKeys(*table, path, kAdministrationKeys);
+      AdministrationSpec administration;
+      const Field name = ReadString(table, path, "name", administration.name);
+      if (name.node == nullptr) {
+        Report(*table, path + ".name", "missing required key \"name\"");
+      } else if (name.ok) {
+        const std::string& text = administration.name;
+        if (text.empty() || !IsBareKey(text)) {
+          Report(*name.node, path + ".name",
+                 fmt::format("administration name \"{}\" must be non-empty and use only letters, digits, '-' and '_'",
+                             text));
+        } else if (auto [it, inserted] = first_line.emplace(text, Where(*name.node).line); !inserted) {
+          Report(*name.node, path + ".name",
+                 it->second > 0 ? fmt::format("duplicate administration name \"{}\" (first defined at line {})",
+                                              text, it->second)
+                                : fmt::format("duplicate administration name \"{}\"", text));
+        }
+      }
+      ReadInt(table, path, "offices", administration.offices, 1, 1000);
+      ReadInt(table, path, "inspection_capacity", administration.inspection_capacity, 0, 10000000);
+      ReadDouble(table, path, "trade_share", administration.trade_share, GreaterThan(0));
+      total_offices += administration.offices;
+      administrations.push_back(std::move(administration));
+    }
+    if (total_offices > kMaxTotalOffices) {
+      Report(*array, "administrations",
+             fmt::format("at most {} offices in total are supported, got {}", kMaxTotalOffices, total_offices));
+    }
+  }
+
+  // ---- [traders]
+  void ReadTraders(const toml::table& root, TraderSpec& traders) {
+    const toml::table* table =
+        SubTable(root, "", "traders", kTraderKeys);
+    const std::string path = "traders";
+    ReadInt(table, path, "count", traders.count, 1, 100000000);
+    ReadDouble(table, path, "volume_zipf_exponent", traders.volume_zipf_exponent, Between(0, 5));
+    ReadInt(table, path, "portfolio_hs6", traders.portfolio_hs6, 1, 100);
+    ReadInt(table, path, "portfolio_origins", traders.portfolio_origins, 1, 100);
+    ReadDouble(table, path, "fraud_prone_share", traders.fraud_prone_share, Between(0, 1));
+    ReadDouble(table, path, "home_office_share", traders.home_office_share, Between(0, 1));
+    ReadInt(table, path, "max_age_days", traders.max_age_days, 1, 36500);
+    ReadDouble(table, path, "honest_new_share", traders.honest_new_share, Between(0, 1));
+    ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
+  }
+
+  // ---- [fraud], [fraud.undervaluation], [fraud.misclassification]
+  void ReadFraud(const toml::table& root, FraudSpec& fraud) {
+    const toml::table* table =
+        SubTable(root, "", "fraud", kFraudKeys);
+    const std::string path = "fraud";
+    const Field prone_rate = ReadDouble(table, path, "fraud_prone_rate", fraud.fraud_prone_rate, Between(0, 1));
+    const Field honest_rate = ReadDouble(table, path, "honest_rate", fraud.honest_rate, Between(0, 1));
+
+    const toml::table* under =
+        table == nullptr ? nullptr : SubTable(*table, path, "undervaluation", kUndervaluationKeys);
+    const std::string under_path = "fraud.undervaluation";
+    UndervaluationSpec& uv = fraud.undervaluation;
+    const Field uv_enabled = ReadBool(under, under_path, "enabled", uv.enabled);
+    const Field uv_weight = ReadDouble(under, under_path, "weight", uv.weight, AtLeast(0));
+    const DoubleRange open_unit{0, 1, true, true};
+    const Field factor_min = ReadDouble(under, under_path, "factor_min", uv.factor_min, open_unit);
+    const Field factor_max = ReadDouble(under, under_path, "factor_max", uv.factor_max, open_unit);
+    if (factor_min.ok && factor_max.ok && uv.factor_min > uv.factor_max) {
+      Report(FirstPresent({factor_max.node, factor_min.node}, *under), "fraud.undervaluation.factor_max",
+             fmt::format("must be at least fraud.undervaluation.factor_min ({}), got {}", FormatBound(uv.factor_min),
+                         FormatBound(uv.factor_max)));
+    }
+
+    const toml::table* mis =
+        table == nullptr ? nullptr : SubTable(*table, path, "misclassification", kMisclassificationKeys);
+    const std::string mis_path = "fraud.misclassification";
+    MisclassificationSpec& mc = fraud.misclassification;
+    const Field mc_enabled = ReadBool(mis, mis_path, "enabled", mc.enabled);
+    const Field mc_weight = ReadDouble(mis, mis_path, "weight", mc.weight, AtLeast(0));
+
+    const bool all_ok = prone_rate.ok && honest_rate.ok && uv_enabled.ok && uv_weight.ok && mc_enabled.ok && mc_weight.ok;
+    const bool any_typology = (uv.enabled && uv.weight > 0) || (mc.enabled && mc.weight > 0);
+    const bool any_fraud = fraud.fraud_prone_rate > 0 || fraud.honest_rate > 0;
+    if (all_ok && !any_typology && any_fraud) {
+      Report(table != nullptr ? static_cast<const toml::node&>(*table) : root, "fraud",
+             "no fraud typology enabled: enable fraud.undervaluation or fraud.misclassification with weight > 0, "
+             "or set fraud.fraud_prone_rate and fraud.honest_rate to 0");
+    }
+  }
+
+  // ---- [inspection], [inspection.detection_probability]
+  void ReadInspection(const toml::table& root, InspectionSpec& inspection) {
+    const toml::table* table = SubTable(root, "", "inspection", kInspectionKeys);
+    const toml::table* detection =
+        table == nullptr ? nullptr : SubTable(*table, "inspection", "detection_probability", kDetectionProbabilityKeys);
+    const std::string path = "inspection.detection_probability";
+    DetectionProbabilitySpec& probability = inspection.detection_probability;
+    ReadDouble(detection, path, "undervaluation", probability.undervaluation, Between(0, 1));
+    ReadDouble(detection, path, "misclassification", probability.misclassification, Between(0, 1));
+  }
+
+  // ---- [risk], [[risk.rules]]; needs the countries and administrations already read.
+  void ReadRisk(const toml::table& root, ScenarioSpec& spec) {
+    RiskSpec& risk = spec.risk;
+    const toml::table* table =
+        SubTable(root, "", "risk", kRiskKeys);
+    const std::string path = "risk";
+    ReadDouble(table, path, "rule_weight", risk.rule_weight, AtLeast(0));
+    ReadDouble(table, path, "unit_value_weight", risk.unit_value_weight, AtLeast(0));
+    ReadDouble(table, path, "trader_history_weight", risk.trader_history_weight, AtLeast(0));
+    ReadDouble(table, path, "trader_prior_strength", risk.trader_prior_strength, GreaterThan(0));
+    ReadInt(table, path, "min_reference_count", risk.min_reference_count, 1, 1000000000);
+
+    const toml::array* rules = ReadArray(table, path, "rules", "an array of tables ([[risk.rules]])");
+    if (rules == nullptr) return;
+    if (rules->size() > kMaxRules) {
+      Report(*rules, "risk.rules", fmt::format("at most {} rules are allowed, got {}", kMaxRules, rules->size()));
+    }
+    std::vector<std::string> country_codes;
+    for (const CountrySpec& country : spec.countries) country_codes.push_back(country.iso);
+    std::map<std::string, std::int64_t> first_line;
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      const toml::node& element = *rules->get(i);
+      const std::string rule_path = JoinIndex("risk.rules", i);
+      const toml::table* rule_table = element.as_table();
+      if (rule_table == nullptr) {
+        ReportType(element, rule_path, "a table ([[risk.rules]])");
+        continue;
+      }
+      risk.rules.push_back(ReadRule(*rule_table, rule_path, spec, country_codes, first_line));
+    }
+  }
+
+  RuleSpec ReadRule(const toml::table& table, const std::string& path, const ScenarioSpec& spec,
+                    const std::vector<std::string>& country_codes, std::map<std::string, std::int64_t>& first_line) {
+    CheckKeys(table, path, kRuleKeys);
+    RuleSpec rule;
+    const Field name = ReadString(&table, path, "name", rule.name);
+    if (name.node == nullptr) {
+      Report(table, path + ".name", "missing required key \"name\"");
+    } else if (name.ok) {
+      if (rule.name.empty()) {
+        Report(*name.node, path + ".name", "rule name must not be empty");
+      } else if (auto [it, inserted] = first_line.emplace(rule.name, Where(*name.node).line); !inserted) {
+        Report(*name.node, path + ".name",
+               it->second > 0
+                   ? fmt::format("duplicate rule name \"{}\" (first defined at line {})", rule.name, it->second)
+                   : fmt::format("duplicate rule name \"{}\"", rule.name));
+      }
+    }
+    ReadDouble(&table, path, "weight", rule.weight, AnyFinite());
+
+    if (const toml::array* chapters = ReadArray(&table, path, "hs_chapters", "an array of integers")) {
+      const std::string chapters_path = path + ".hs_chapters";
+      for (std::size_t i = 0; i < chapters->size(); ++i) {
+        const toml::node& element = *chapters->get(i);
+        const std::string key = JoinIndex(chapters_path, i);
+        std::int64_t chapter = 0;
+        if (!CheckInt(element, key, chapter, 1, 97)) continue;
+        if (chapter == 77) {
+          Report(element, key, "HS chapter 77 does not exist (reserved for future use)");
+          continue;
+        }
+        rule.hs_chapters.push_back(chapter);
+      }
+    }
+
+    std::vector<StringElement> elements;
+    if (ReadStringArray(&table, path, "origins", rule.origins, elements) != nullptr) {
+      for (std::size_t i = 0; i < rule.origins.size(); ++i) {
+        const std::string& origin = rule.origins[i];
+        if (std::find(country_codes.begin(), country_codes.end(), origin) != country_codes.end()) continue;
+        Report(*elements[i].node, JoinIndex(path + ".origins", elements[i].index),
+               fmt::format("origin \"{}\" is not in [countries]{}", origin, HintSuffix(origin, country_codes)));
+      }
+    }
+
+    if (ReadStringArray(&table, path, "offices", rule.offices, elements) != nullptr) {
+      for (std::size_t i = 0; i < rule.offices.size(); ++i) {
+        if (auto message = CheckOfficeName(rule.offices[i], spec.administrations)) {
+          Report(*elements[i].node, JoinIndex(path + ".offices", elements[i].index), std::move(*message));
+        }
+      }
+    }
+
+    const Field min = ReadOptionalDouble(&table, path, "unit_value_min", rule.unit_value_min, AtLeast(0));
+    const Field max = ReadOptionalDouble(&table, path, "unit_value_max", rule.unit_value_max, GreaterThan(0));
+    if (min.ok && max.ok && rule.unit_value_min && rule.unit_value_max && *rule.unit_value_max <= *rule.unit_value_min) {
+      Report(*max.node, path + ".unit_value_max",
+             fmt::format("must be greater than unit_value_min ({}), got {}", FormatBound(*rule.unit_value_min),
+                         FormatBound(*rule.unit_value_max)));
+    }
+    ReadOptionalDouble(&table, path, "max_trader_age_days", rule.max_trader_age_days, AtLeast(0));
+    return rule;
+  }
+
+  // Offices are named "<administration>-<k>", k from 1 to the administration's office count.
+  static std::optional<std::string> CheckOfficeName(const std::string& office,
+                                                    const std::vector<AdministrationSpec>& administrations) {
+    const std::size_t dash = office.rfind('-');
+    if (dash != std::string::npos && dash + 1 < office.size()) {
+      const std::string prefix = office.substr(0, dash);
+      const std::string number = office.substr(dash + 1);
+      for (const AdministrationSpec& administration : administrations) {
+        if (administration.name != prefix) continue;
+        const bool digits = std::all_of(number.begin(), number.end(),
+                                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+        if (digits && number.size() <= 6 && number[0] != '0' && std::stoll(number) <= administration.offices) {
+          return std::nullopt;
+        }
+        return fmt::format("office \"{}\" does not exist: administration \"{}\" has offices {}-1 to {}-{}", office,
+                           prefix, prefix, prefix, administration.offices);
+      }
+    }
+    std::vector<std::string> names;
+    for (const AdministrationSpec& administration : administrations) names.push_back(administration.name);
+    std::string message = fmt::format(
+        "office \"{}\" does not exist: offices are named \"<administration>-<k>\" with k from 1 (administrations: {})",
+        office, JoinList(names));
+    if (dash != std::string::npos) {
+      if (auto hint = DidYouMean(office.substr(0, dash), names)) {
+        message += fmt::format("; did you mean \"{}{}\"?", *hint, office.substr(dash));
+      }
+    }
+    return message;
+  }
+
+  // ---- [strategy], [strategy.hybrid]
+  void ReadStrategy(const toml::table& root, StrategySpec& strategy) {
+    const toml::table* table = SubTable(root, "", "strategy", kStrategyKeys);
+    const toml::table* hybrid = table == nullptr ? nullptr : SubTable(*table, "strategy", "hybrid", kHybridKeys);
+    ReadDouble(hybrid, "strategy.hybrid", "random_share", strategy.hybrid.random_share, Between(0, 1));
+  }
+
+  // The first override whose key is, or contains, or lies inside `key`.
+  std::size_t RankByKey(const std::string& key) const {
+    auto inside = [](const std::string& outer, const std::string& inner) {
+      return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+             (inner[outer.size()] == '.' || inner[outer.size()] == '[');
+    };
+    for (const auto& [index, override_key] : override_keys_) {
+      if (key == override_key || inside(key, override_key) || inside(override_key, key)) return index;
+    }
+    return kUnranked;
+  }
+
+  static constexpr std::size_t kUnranked = std::numeric_limits<std::size_t>::max();
+  static constexpr std::size_t kMaxRank = std::size_t{1} << 40;
+
+  std::string file_source_;
+  std::vector<InputProblem> problems_;
+  std::vector<std::size_t> override_ranks_;  // per problem: the override being applied, or kUnranked
+  std::size_t current_override_ = kUnranked;
+  std::vector<std::pair<std::size_t, std::string>> override_keys_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Overrides.
+
+// One step of an override key: a table key or an array index.
+using KeyStep = std::variant<std::string, std::size_t>;
+
+// "administrations[0].offices" -> {"administrations", 0, "offices"}; nullopt when malformed.
+std::optional<std::vector<KeyStep>> SplitOverrideKey(std::string_view key) {
+  std::vector<KeyStep> steps;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t end = key.find_first_of(".[", pos);
+    const std::string_view name = key.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    if (!IsBareKey(name)) return std::nullopt;
+    steps.emplace_back(std::string(name));
+    pos = end;
+    while (pos != std::string_view::npos && key[pos] == '[') {
+      const std::size_t close = key.find(']', pos);
+      if (close == std::string_view::npos || close == pos + 1 || close - pos > 10) return std::nullopt;
+      std::size_t index = 0;
+      for (std::size_t i = pos + 1; i < close; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(key[i]))) return std::nullopt;
+        index = index * 10 + static_cast<std::size_t>(key[i] - '0');
+      }
+      steps.emplace_back(index);
+      pos = close + 1 < key.size() ? close + 1 : std::string_view::npos;
+    }
+    if (pos == std::string_view::npos) return steps;
+    if (key[pos] != '.') return std::nullopt;
+    ++pos;
+  }
+}
+
+std::string StepsToKey(const std::vector<KeyStep>& steps, std::size_t count) {
+  std::string key;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (const auto* name = std::get_if<std::string>(&steps[i])) {
+      key = JoinKey(key, *name);
+    } else {
+      key = JoinIndex(key, std::get<std::size_t>(steps[i]));
+    }
+  }
+  return key;
+}
+
+// The override value as a one-entry table {v = value}: TOML when `v = <text>` parses, else a string.
+toml::table ParseOverrideValue(std::string_view text) {
+  try {
+    toml::table document = toml::parse(fmt::format("v = {}", text), std::string_view(kOverrideSource));
+    if (document.size() == 1 && document.contains("v")) return document;
+  } catch (const toml::parse_error&) {
+    // Not TOML: a bare word such as run.strategies=random is meant as a string.
+  }
+  toml::table document;
+  document.insert("v", std::string(text));
+  return document;
+}
+
+void ApplyOverride(toml::table& root, const std::string& override_text, std::size_t override_index,
+                   ScenarioValidator& validator) {
+  const Location where{std::string(kOverrideSource), 0, 0};
+  const std::size_t equals = override_text.find('=');
+  if (equals == std::string::npos) {
+    validator.Report(where, "", fmt::format("override \"{}\" is not of the form key=value", override_text));
+    return;
+  }
+  const std::string_view key_text = Trim(std::string_view(override_text).substr(0, equals));
+  if (key_text.empty()) {
+    validator.Report(where, "", fmt::format("override \"{}\" has an empty key", override_text));
+    return;
+  }
+  const std::optional<std::vector<KeyStep>> steps = SplitOverrideKey(key_text);
+  if (!steps) {
+    validator.Report(where, std::string(key_text),
+                     "malformed override key: use dotted table keys and [index] for arrays, e.g. run.days or "
+                     "administrations[0].offices");
+    return;
+  }
+  toml::table value_document = ParseOverrideValue(Trim(std::string_view(override_text).substr(equals + 1)));
+  toml::node& value = *value_document.get("v");
+  const std::string full_key = StepsToKey(*steps, steps->size());
+  validator.NoteOverrideKey(override_index, full_key);
+
+  toml::node* container = &root;
+  for (std::size_t i = 0; i < steps->size(); ++i) {
+    const bool last = i + 1 == steps->size();
+    const bool next_is_index = !last && std::holds_alternative<std::size_t>((*steps)[i + 1]);
+    const std::string walked = StepsToKey(*steps, i);
+    if (const auto* name = std::get_if<std::string>(&(*steps)[i])) {
+      toml::table* table = container->as_table();
+      if (table == nullptr) {
+        validator.Report(where, full_key,
+                         fmt::format("cannot set this key: {} is {}, not a table{}", walked, Describe(*container),
+                                     container->is_array() ? fmt::format("; use {}[<index>]", walked) : ""));
+        return;
+      }
+      if (last) {
+        table->insert_or_assign(*name, std::move(value));
+        return;
+      }
+      if (table->get(*name) == nullptr) {
+        if (next_is_index) {
+          table->insert(*name, toml::array{});
+        } else {
+          table->insert(*name, toml::table{});
+        }
+      }
+      container = table->get(*name);
+    } else {
+      const std::size_t index = std::get<std::size_t>((*steps)[i]);
+      toml::array* array = container->as_array();
+      if (array == nullptr) {
+        validator.Report(where, full_key,
+                         fmt::format("cannot set this key: {} is {}, not an array", walked, Describe(*container)));
+        return;
+      }
+      if (index > array->size()) {
+        validator.Report(where, full_key,
+                         fmt::format("index {} is out of range: {} has {} element(s) (index {} appends one)", index,
+                                     walked, array->size(), array->size()));
+        return;
+      }
+      if (last) {
+        if (index == array->size()) {
+          array->push_back(std::move(value));
+        } else {
+          array->replace(array->cbegin() + static_cast<std::ptrdiff_t>(index), std::move(value));
+        }
+        return;
+      }
+      if (index == array->size()) {
+        if (next_is_index) {
+          array->push_back(toml::array{});
+        } else {
+          array->push_back(toml::table{});
+        }
+      }
+      container = array->get(index);
+    }
+  }
+}
+
+}  // namespace
+
+ScenarioSpec ParseScenario(const std::string& text, const std::string& source_path,
+                           const std::vector<std::string>& overrides) {
+  const std::string source = source_path.empty() ? std::string("<string>") : source_path;
+  toml::table root;
+  try {
+    root = toml::parse(text, std::string_view(source));
+  } catch (const toml::parse_error& error) {
+    const toml::source_position& begin = error.source().begin;
+    throw InputError({InputProblem{source, static_cast<std::int64_t>(begin.line),
+                                   static_cast<std::int64_t>(begin.column), "",
+                                   fmt::format("TOML syntax error: {}", error.description())}});
+  }
+
+  ScenarioValidator validator(source);
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    validator.BeginOverride(i);
+    ApplyOverride(root, overrides[i], i, validator);
+    validator.EndOverride();
+  }
+
+  ScenarioSpec spec;
+  spec.source_path = source;
+  spec.source_text = text;
+  spec.overrides = overrides;
+  validator.Validate(root, spec);
+  std::vector<InputProblem> problems = validator.TakeProblems();
+  if (!problems.empty()) throw InputError(std::move(problems));
+  return spec;
+}
+
+ScenarioSpec LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides) {
+  std::string text;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    const std::string reason = std::generic_category().message(errno);
+    throw InputError({InputProblem{path, 0, 0, "", fmt::format("cannot open scenario file: {}", reason)}});
+  }
+  char buffer[65536];
+  while (true) {
+    const std::size_t count = std::fread(buffer, 1, sizeof buffer, file);
+    text.append(buffer, count);
+    if (count < sizeof buffer) break;
+  }
+  const bool failed = std::ferror(file) != 0;
+  const int error_number = errno;
+  std::fclose(file);
+  if (failed) {
+    const std::string reason = std::generic_category().message(error_number);
+    throw InputError({InputProblem{path, 0, 0, "", fmt::format("cannot read scenario file: {}", reason)}});
+  }
+  return ParseScenario(text, path, overrides);
+}
+
+}  // namespace crsim::sim

@@ -1,0 +1,216 @@
+#include "crsim/sim/world.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+namespace crsim::sim {
+
+namespace {
+
+// Entity kinds: the first counter word of the kWorld stream.
+enum WorldEntity : std::uint32_t {
+  kChapterEntity = 1,
+  kCodeEntity = 2,
+  kTraderEntity = 3,
+};
+
+}  // namespace
+
+const std::vector<std::uint8_t>& RealHsChapters() {
+  static const std::vector<std::uint8_t> chapters = [] {
+    std::vector<std::uint8_t> result;
+    for (std::uint8_t chapter = 1; chapter <= 97; ++chapter) {
+      if (chapter != 77) result.push_back(chapter);
+    }
+    return result;
+  }();
+  return chapters;
+}
+
+AliasTable::AliasTable(const std::vector<double>& weights) {
+  const std::size_t n = weights.size();
+  const double total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  if (n == 0 || !(total > 0.0)) throw std::invalid_argument("alias table needs a positive total weight");
+  entries_.resize(n);
+  std::vector<double> scaled(n);
+  std::vector<std::uint32_t> small, large;
+  for (std::size_t i = 0; i < n; ++i) {
+    scaled[i] = weights[i] * static_cast<double>(n) / total;
+    entries_[i] = Entry{1.0f, static_cast<std::uint32_t>(i)};
+    (scaled[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
+  }
+  while (!small.empty() && !large.empty()) {
+    const std::uint32_t s = small.back();
+    small.pop_back();
+    const std::uint32_t l = large.back();
+    entries_[s] = Entry{static_cast<float>(scaled[s]), l};
+    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+    if (scaled[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  // Leftovers are 1 up to rounding: they keep threshold 1 (always themselves).
+}
+
+namespace {
+
+Catalogue BuildCatalogue(const CatalogueSpec& spec, const CounterRandom& random) {
+  Catalogue catalogue;
+  const auto& real_chapters = RealHsChapters();
+  const auto chapters = static_cast<std::size_t>(spec.chapters);
+  const auto headings = static_cast<std::uint32_t>(spec.headings_per_chapter);
+  const auto subheadings = static_cast<std::uint32_t>(spec.subheadings_per_heading);
+  std::vector<std::uint32_t> chapter_first_code;
+  for (std::size_t k = 0; k < chapters; ++k) {
+    // Spread the chosen chapters evenly over the real ones, so a small catalogue still spans
+    // animals (01) to art (97).
+    const std::size_t pick = chapters == 1 ? 0 : k * (real_chapters.size() - 1) / (chapters - 1);
+    const std::uint8_t chapter = real_chapters[pick];
+    const RandomBlock chapter_words = random.Block(Stream::kWorld, kChapterEntity, chapter, 0);
+    const double chapter_level =
+        spec.log_price_mean +
+        spec.log_price_chapter_sd * StandardNormalPair(chapter_words[0], chapter_words[1])[0];
+    chapter_first_code.push_back(static_cast<std::uint32_t>(catalogue.size()));
+    for (std::uint32_t h = 1; h <= headings; ++h) {
+      for (std::uint32_t s = 1; s <= subheadings; ++s) {
+        const std::uint32_t code = chapter * 10000u + h * 100u + s;
+        const RandomBlock words = random.Block(Stream::kWorld, kCodeEntity, code, 0);
+        // Tariffs are set in steps of half a percentage point, as in real schedules.
+        const double raw_tariff =
+            spec.tariff_min + (spec.tariff_max - spec.tariff_min) * UniformDouble(words[0]);
+        const double tariff = std::min(spec.tariff_max, std::round(raw_tariff * 200.0) / 200.0);
+        const double code_level =
+            chapter_level + spec.log_price_code_sd * StandardNormalPair(words[1], words[2])[0];
+        const double sd = spec.log_price_sigma_min +
+                          (spec.log_price_sigma_max - spec.log_price_sigma_min) * UniformDouble(words[3]);
+        catalogue.hs6_code.push_back(code);
+        catalogue.chapter.push_back(chapter);
+        catalogue.heading.push_back(chapter * 100u + h);
+        catalogue.tariff_rate.push_back(static_cast<float>(std::max(spec.tariff_min, tariff)));
+        catalogue.log_price_mean.push_back(static_cast<float>(code_level));
+        catalogue.log_price_sd.push_back(static_cast<float>(sd));
+      }
+    }
+  }
+  chapter_first_code.push_back(static_cast<std::uint32_t>(catalogue.size()));
+
+  // Misclassification targets: codes of the same heading with a strictly lower tariff; when the
+  // heading has none, codes of the same chapter with a lower tariff.
+  const std::uint32_t per_chapter = headings * subheadings;
+  catalogue.misclassification_offsets.push_back(0);
+  for (std::uint32_t code = 0; code < catalogue.size(); ++code) {
+    const std::uint32_t chapter_begin = code / per_chapter * per_chapter;
+    const std::uint32_t heading_begin = code / subheadings * subheadings;
+    const float tariff = catalogue.tariff_rate[code];
+    auto collect = [&](std::uint32_t begin, std::uint32_t end) {
+      for (std::uint32_t other = begin; other < end; ++other) {
+        if (catalogue.tariff_rate[other] < tariff) catalogue.misclassification_targets.push_back(other);
+      }
+    };
+    const std::size_t before = catalogue.misclassification_targets.size();
+    collect(heading_begin, heading_begin + subheadings);
+    if (catalogue.misclassification_targets.size() == before) collect(chapter_begin, chapter_begin + per_chapter);
+    catalogue.misclassification_offsets.push_back(
+        static_cast<std::uint32_t>(catalogue.misclassification_targets.size()));
+  }
+  return catalogue;
+}
+
+Traders BuildTraders(const ScenarioSpec& spec, const World& world, const CounterRandom& random) {
+  const TraderSpec& t = spec.traders;
+  const auto count = static_cast<std::uint32_t>(t.count);
+  Traders traders;
+  traders.volume_weight.resize(count);
+  traders.fraud_prone.resize(count);
+  traders.home_office.resize(count);
+  traders.administration.resize(count);
+  traders.registration_day.resize(count);
+  traders.log_quantity_mean.resize(count);
+  traders.portfolio_hs6_width = static_cast<std::uint32_t>(t.portfolio_hs6);
+  traders.portfolio_origin_width = static_cast<std::uint32_t>(t.portfolio_origins);
+  traders.portfolio_hs6.resize(static_cast<std::size_t>(count) * traders.portfolio_hs6_width);
+  traders.portfolio_origin.resize(static_cast<std::size_t>(count) * traders.portfolio_origin_width);
+
+  std::vector<double> administration_weights;
+  for (const auto& administration : spec.administrations) administration_weights.push_back(administration.trade_share);
+  const AliasTable administration_table(administration_weights);
+  const AliasTable country_table(world.country_weight);
+  const auto num_codes = static_cast<std::uint32_t>(world.catalogue.size());
+
+  for (std::uint32_t i = 0; i < count; ++i) {
+    // Block 0: profile; block 1: origins and codes are drawn from further blocks, one word each.
+    const RandomBlock profile = random.Block(Stream::kWorld, kTraderEntity, i, 0);
+    const RandomBlock extra = random.Block(Stream::kWorld, kTraderEntity, i, 1);
+    // Trader i is the (i+1)-th largest: volumes follow a Zipf law over ranks.
+    traders.volume_weight[i] = std::pow(static_cast<double>(i) + 1.0, -t.volume_zipf_exponent);
+    const bool fraud_prone = UniformDouble(profile[0]) < t.fraud_prone_share;
+    traders.fraud_prone[i] = fraud_prone ? 1 : 0;
+    const std::uint32_t administration = administration_table.Sample(profile[1], profile[2]);
+    traders.administration[i] = administration;
+    const std::uint32_t first = world.administration_first_office[administration];
+    const std::uint32_t offices = world.administration_first_office[administration + 1] - first;
+    traders.home_office[i] = static_cast<std::uint16_t>(first + UniformIndex(profile[3], offices));
+    const double new_share = fraud_prone ? t.fraud_prone_new_share : t.honest_new_share;
+    if (UniformDouble(extra[0]) < new_share) {
+      traders.registration_day[i] =
+          static_cast<std::int32_t>(UniformIndex(extra[1], static_cast<std::uint32_t>(spec.run.days)));
+    } else {
+      traders.registration_day[i] =
+          -1 - static_cast<std::int32_t>(UniformIndex(extra[1], static_cast<std::uint32_t>(t.max_age_days)));
+    }
+    traders.log_quantity_mean[i] =
+        static_cast<float>(3.0 + 1.5 * StandardNormalPair(extra[2], extra[3])[0]);
+
+    std::uint32_t block_index = 2;
+    RandomBlock words{};
+    int used = 4;
+    auto next_word = [&]() {
+      if (used == 4) {
+        words = random.Block(Stream::kWorld, kTraderEntity, i, block_index++);
+        used = 0;
+      }
+      return words[used++];
+    };
+    for (std::uint32_t j = 0; j < traders.portfolio_hs6_width; ++j) {
+      traders.portfolio_hs6[static_cast<std::size_t>(i) * traders.portfolio_hs6_width + j] =
+          UniformIndex(next_word(), num_codes);
+    }
+    for (std::uint32_t j = 0; j < traders.portfolio_origin_width; ++j) {
+      const std::uint32_t bucket = next_word();
+      traders.portfolio_origin[static_cast<std::size_t>(i) * traders.portfolio_origin_width + j] =
+          static_cast<std::uint16_t>(country_table.Sample(bucket, next_word()));
+    }
+  }
+  return traders;
+}
+
+}  // namespace
+
+World BuildWorld(const ScenarioSpec& spec) {
+  const CounterRandom random(spec.run.seed);
+  World world;
+  world.catalogue = BuildCatalogue(spec.catalogue, random);
+  double total_weight = 0.0;
+  for (const auto& country : spec.countries) total_weight += country.weight;
+  for (const auto& country : spec.countries) {
+    world.country_iso.push_back(country.iso);
+    world.country_weight.push_back(country.weight / total_weight);
+  }
+  for (std::uint32_t a = 0; a < spec.administrations.size(); ++a) {
+    const AdministrationSpec& administration = spec.administrations[a];
+    world.administration_name.push_back(administration.name);
+    world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
+    for (std::int64_t k = 1; k <= administration.offices; ++k) {
+      world.offices.push_back(Office{administration.name + "-" + std::to_string(k), a,
+                                     static_cast<std::uint32_t>(administration.inspection_capacity)});
+    }
+  }
+  world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
+  world.traders = BuildTraders(spec, world, random);
+  return world;
+}
+
+}  // namespace crsim::sim

@@ -1,0 +1,168 @@
+// The crsim program end to end: bad input gives exit code 2, a message naming the problem and its
+// location, and no results file; a good run writes a complete results file.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "crsim/data/results_file.h"
+#include "small_scenario.h"
+
+namespace crsim {
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Outcome RunCli(const std::string& arguments) {
+  const std::string command = std::string(CRSIM_CLI_PATH) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {};
+  Outcome outcome;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
+  const int status = ::pclose(pipe);
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return outcome;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("crsim-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const auto path = dir_ / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+  std::string Out() const { return (dir_ / "out").string(); }
+  bool ResultsExist() const { return std::filesystem::exists(dir_ / "out" / "results.h5"); }
+
+  std::filesystem::path dir_;
+};
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+struct BadInput {
+  std::string name;
+  std::string scenario_text;   // empty: use the small scenario unchanged
+  std::string extra_arguments;
+  std::vector<std::string> expected;  // substrings of the message
+};
+
+TEST_F(CliTest, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
+  const std::string good = testing::SmallScenarioToml();
+  const std::vector<BadInput> cases = {
+      {"unknown key", Replace(good, "days = 6", "dayz = 6"), "", {"bad.toml:2:1", "dayz", "did you mean", "days"}},
+      {"wrong type", Replace(good, "days = 6", "days = \"six\""), "", {"bad.toml:2:", "run.days", "integer"}},
+      {"negative capacity", Replace(good, "inspection_capacity = 60", "inspection_capacity = -5"), "",
+       {"bad.toml:25:", "inspection_capacity", "-5"}},
+      {"empty strategy list", Replace(good, R"(strategies = ["random", "topk", "hybrid"])", "strategies = []"), "",
+       {"bad.toml:5:", "run.strategies"}},
+      {"override of unknown key", "", "--set run.dayz=3", {"--set", "run.dayz", "did you mean"}},
+      {"override with wrong type", "", "--set run.days=many", {"--set", "run.days"}},
+      {"TOML syntax error", Replace(good, "[arrivals]", "[arrivals"), "", {"bad.toml:7:"}},
+      {"zero threads", "", "--threads 0", {"threads"}},
+  };
+  for (const BadInput& bad : cases) {
+    SCOPED_TRACE(bad.name);
+    const std::string path = Write("bad.toml", bad.scenario_text.empty() ? good : bad.scenario_text);
+    const Outcome outcome = RunCli("run " + path + " --out " + Out() + " " + bad.extra_arguments);
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+    for (const std::string& expected : bad.expected) {
+      EXPECT_NE(outcome.output.find(expected), std::string::npos) << "missing \"" << expected << "\" in:\n" << outcome.output;
+    }
+    EXPECT_FALSE(ResultsExist());
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "out")) << "bad input creates no output directory";
+  }
+}
+
+TEST_F(CliTest, UnreadableScenarioFileExitsWithTwo) {
+  const Outcome missing = RunCli("run " + (dir_ / "missing.toml").string() + " --out " + Out());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("missing.toml"), std::string::npos) << missing.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out"));
+  const Outcome directory = RunCli("validate " + dir_.string());
+  EXPECT_EQ(directory.exit_code, 2) << directory.output;
+}
+
+TEST_F(CliTest, ValidateReportsEveryProblemAtOnce) {
+  std::string text = Replace(testing::SmallScenarioToml(), "days = 6", "days = 0");
+  text = Replace(text, "count = 3000", "cuont = 3000");
+  text = Replace(text, "honest_rate = 0.002", "honest_rate = 2.0");
+  const Outcome outcome = RunCli("validate " + Write("bad.toml", text));
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.output.find("run.days"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("cuont"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("fraud.honest_rate"), std::string::npos) << outcome.output;
+}
+
+TEST_F(CliTest, ValidateAcceptsTheShippedScenarios) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(CRSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    const Outcome outcome = RunCli("validate " + entry.path().string());
+    EXPECT_EQ(outcome.exit_code, 0) << entry.path() << "\n" << outcome.output;
+  }
+}
+
+TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
+  const std::string path = Write("small.toml", testing::SmallScenarioToml());
+  std::vector<std::vector<std::int64_t>> hits_per_run;
+  for (const int threads : {1, 2}) {
+    const std::string out = (dir_ / ("out" + std::to_string(threads))).string();
+    const Outcome outcome =
+        RunCli("run " + path + " --out " + out + " --threads " + std::to_string(threads) + " --set run.days=3");
+    ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_NE(outcome.output.find("true detection rate"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("revenue recall"), std::string::npos) << outcome.output;
+    const data::ResultsReader reader(out + "/results.h5");
+    EXPECT_EQ(reader.ReadIntegerAttribute("/", "threads"), threads);
+    EXPECT_EQ(reader.ReadIntegerAttribute("/", "seed"), 7);
+    EXPECT_EQ(reader.ReadIntegerAttribute("/", "days"), 3);
+    EXPECT_EQ(reader.ReadStringAttribute("/", "scenario_text"), testing::SmallScenarioToml());
+    EXPECT_EQ(reader.ReadStringAttribute("/", "overrides"), "run.days=3");
+    EXPECT_FALSE(reader.ReadStringAttribute("/", "git_revision").empty());
+    for (const char* strategy : {"random", "topk", "hybrid"}) {
+      const std::string base = std::string("/strategies/") + strategy;
+      EXPECT_EQ(reader.ReadIntegers(base + "/daily/declarations").size(), 3u);
+      EXPECT_EQ(reader.ReadDoubles(base + "/daily/true_detection_rate").size(), 3u);
+    }
+    hits_per_run.push_back(reader.ReadIntegers("/strategies/topk/daily/hits"));
+    std::size_t files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+      ++files;
+      EXPECT_EQ(entry.path().filename(), "results.h5") << "no temporary file is left behind";
+    }
+    EXPECT_EQ(files, 1u);
+  }
+  EXPECT_EQ(hits_per_run[0], hits_per_run[1]);
+}
+
+TEST_F(CliTest, SeedFlagOverridesTheScenarioSeed) {
+  const std::string path = Write("small.toml", testing::SmallScenarioToml());
+  const Outcome outcome = RunCli("run " + path + " --out " + Out() + " --seed 99 --set run.days=2");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_EQ(data::ResultsReader(Out() + "/results.h5").ReadIntegerAttribute("/", "seed"), 99);
+}
+
+}  // namespace
+}  // namespace crsim

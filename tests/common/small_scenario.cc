@@ -1,0 +1,70 @@
+#include "small_scenario.h"
+
+namespace crsim::testing {
+
+std::string SmallScenarioToml() {
+  return R"([run]
+days = 6
+seed = 7
+warmup_days = 1
+strategies = ["random", "topk", "hybrid"]
+
+[arrivals]
+declarations_per_day = 20000
+
+[catalogue]
+chapters = 20
+headings_per_chapter = 3
+subheadings_per_heading = 4
+
+[countries]
+CN = 30.0
+US = 15.0
+TR = 8.0
+IN = 6.0
+VN = 5.0
+
+[[administrations]]
+name = "AA"
+offices = 3
+inspection_capacity = 60
+trade_share = 0.6
+
+[[administrations]]
+name = "BB"
+offices = 2
+inspection_capacity = 50
+trade_share = 0.4
+
+[traders]
+count = 3000
+volume_zipf_exponent = 0.8
+fraud_prone_share = 0.1
+
+[fraud]
+fraud_prone_rate = 0.3
+honest_rate = 0.002
+
+[[risk.rules]]
+name = "cheap-from-cn"
+weight = 1.5
+origins = ["CN"]
+unit_value_max = 5.0
+
+[[risk.rules]]
+name = "new-traders"
+weight = 1.0
+max_trader_age_days = 60
+offices = ["AA-1", "BB-2"]
+)";
+}
+
+sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides) {
+  return sim::ParseScenario(SmallScenarioToml(), "small.toml", overrides);
+}
+
+sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides) {
+  return sim::LoadScenarioFile(std::string(CRSIM_SOURCE_DIR) + "/scenarios/baseline.toml", overrides);
+}
+
+}  // namespace crsim::testing

@@ -1,0 +1,20 @@
+// A small valid scenario shared by the tests: big enough for statistics, small enough for ASan.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "crsim/sim/scenario.h"
+
+namespace crsim::testing {
+
+// TOML text of the small scenario (line numbers of its keys are stable: tests refer to them).
+std::string SmallScenarioToml();
+
+// The small scenario parsed, with optional --set style overrides.
+sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides = {});
+
+// scenarios/baseline.toml with overrides.
+sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides = {});
+
+}  // namespace crsim::testing

@@ -1,0 +1,250 @@
+// Tests of the unit-value anomaly kernel: the SIMD kernel (every compiled and supported Highway
+// target) against the scalar reference, within a stated tolerance, plus hand-computed cases.
+//
+// Tolerance. Both kernels compute the same float ratio r = v / q (IEEE division is correctly
+// rounded), so they differ only in the logarithm and in the two roundings after it. With
+// L = log(r) exact, Lh = Highway's Log (documented max error 4 ULP for float32) and Ls = std::log
+// (glibc's logf: under 1 ULP):
+//   |Lh - Ls| <= 5 ulp(L) <= 6 ulp(Ls)        (one more ULP where Ls and L straddle a binade)
+//   d = L - median is rounded once on each side: the two d differ by <= |Lh - Ls| + ulp(d)
+//     (+1 ulp for the binade again: 2 ulp(d))
+//   z = d * s is rounded once on each side: the two z differ by <= s * |delta d| + ulp(z)
+//     (+1 for the binade: 2 ulp(z))
+// so tol = s * (6 ulp(|Ls|) + 2 ulp(|Ls - median|)) + 2 ulp(|z_ref|). The first term dominates
+// when log(r) is close to the median (cancellation): the logarithm's own error is then the whole
+// story, and a relative tolerance on z would be wrong. Infinities (ratio overflowed or underflowed)
+// and NaN must match exactly.
+#include "crsim/kernels/unit_value.h"
+
+#include <gtest/gtest.h>
+#include <hwy/targets.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace crsim::kernels {
+namespace {
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInfinity = std::numeric_limits<float>::infinity();
+constexpr std::size_t kNumHs6 = 2000;
+constexpr std::size_t kMaxSweepSize = 3 * 16 + 1;  // 3 vectors of AVX3's 16 f32 lanes + 1
+constexpr std::size_t kBigSize = 100003;
+constexpr std::uint32_t kSentinel = 0xDEADBEEFu;
+
+void ForEachTarget(const std::function<void()>& body) {
+  const std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  for (const std::int64_t target : targets) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    body();
+    hwy::SetSupportedTargetsForTest(0);
+  }
+}
+
+std::uint32_t Bits(float value) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+// Distance from |x| to the next representable float: one unit in the last place.
+float Ulp(float x) {
+  const float magnitude = std::fabs(x);
+  return std::nextafter(magnitude, kInfinity) - magnitude;
+}
+
+struct ReferenceTables {
+  std::vector<float> median;
+  std::vector<float> inverse_scale;
+  UnitValueReference View() const { return UnitValueReference{median, inverse_scale}; }
+};
+
+ReferenceTables RandomReference(std::mt19937& rng) {
+  std::uniform_real_distribution<float> median(-2.0f, 9.0f);
+  std::uniform_real_distribution<float> log_scale(-3.0f, 3.0f);
+  std::uniform_int_distribution<int> kind(0, 19);
+  ReferenceTables tables;
+  for (std::size_t h = 0; h < kNumHs6; ++h) {
+    tables.median.push_back(kind(rng) == 0 ? kNaN : median(rng));  // ~5% codes without reference
+    tables.inverse_scale.push_back(std::exp(log_scale(rng)));
+  }
+  return tables;
+}
+
+struct Declarations {
+  std::vector<float> value;
+  std::vector<float> quantity;
+  std::vector<std::uint32_t> hs6;
+};
+
+// Log-uniform values and quantities, with NaN, zero, -0, negative, infinite and extreme entries
+// (ratios that underflow to subnormal or zero and that overflow) mixed in.
+Declarations RandomDeclarations(std::size_t count, std::mt19937& rng) {
+  std::uniform_real_distribution<float> log_value(-2.0f, 14.0f);
+  std::uniform_real_distribution<float> log_quantity(-3.0f, 11.0f);
+  std::uniform_int_distribution<std::uint32_t> code(0, kNumHs6 - 1);
+  std::uniform_int_distribution<int> kind(0, 39);
+  const auto special = [&](float usual) {
+    switch (kind(rng)) {
+      case 0:
+        return kNaN;
+      case 1:
+        return 0.0f;
+      case 2:
+        return -0.0f;
+      case 3:
+        return -usual;
+      case 4:
+        return kInfinity;
+      case 5:
+        return 1e-30f;
+      case 6:
+        return 1e30f;
+      case 7:
+        return std::numeric_limits<float>::denorm_min();
+      default:
+        return usual;
+    }
+  };
+  Declarations declarations;
+  for (std::size_t i = 0; i < count; ++i) {
+    declarations.value.push_back(special(std::exp(log_value(rng))));
+    declarations.quantity.push_back(special(std::exp(log_quantity(rng))));
+    declarations.hs6.push_back(code(rng));
+  }
+  return declarations;
+}
+
+// Largest |simd - reference| / tol seen, over all checks (reported at the end of the random test).
+double worst_error_in_tolerances = 0.0;
+
+void ExpectSimdMatchesReference(const Declarations& declarations, const ReferenceTables& tables,
+                                std::size_t offset, std::size_t size) {
+  SCOPED_TRACE("offset " + std::to_string(offset) + " size " + std::to_string(size));
+  const std::span<const float> value = std::span(declarations.value).subspan(offset, size);
+  const std::span<const float> quantity = std::span(declarations.quantity).subspan(offset, size);
+  const std::span<const std::uint32_t> hs6 = std::span(declarations.hs6).subspan(offset, size);
+  std::vector<float> reference(size);
+  RobustUnitValueZReference(value, quantity, hs6, tables.View(), reference);
+
+  constexpr std::size_t kGuard = 20;
+  float sentinel_float;
+  std::memcpy(&sentinel_float, &kSentinel, sizeof sentinel_float);
+  std::vector<float> simd(offset + size + kGuard, sentinel_float);
+  RobustUnitValueZ(value, quantity, hs6, tables.View(), std::span(simd).subspan(offset, size));
+
+  std::size_t failures = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    const float expected = reference[i];
+    const float actual = simd[offset + i];
+    bool ok;
+    float tolerance = 0.0f;
+    if (std::isnan(expected) || std::isinf(expected)) {
+      ok = std::isnan(expected) ? std::isnan(actual) : Bits(actual) == Bits(expected);
+    } else {
+      const float log_ratio = std::log(value[i] / quantity[i]);
+      const float median = tables.median[hs6[i]];
+      const float scale = tables.inverse_scale[hs6[i]];
+      tolerance =
+          scale * (6.0f * Ulp(log_ratio) + 2.0f * Ulp(log_ratio - median)) + 2.0f * Ulp(expected);
+      const float error = std::fabs(actual - expected);
+      ok = error <= tolerance;  // false for NaN actual
+      if (ok) {
+        worst_error_in_tolerances =
+            std::max(worst_error_in_tolerances, static_cast<double>(error) / tolerance);
+      }
+    }
+    if (!ok && ++failures <= 3) {
+      ADD_FAILURE() << "row " << i << " (v " << value[i] << ", q " << quantity[i] << ", hs6 "
+                    << hs6[i] << "): simd " << actual << ", reference " << expected
+                    << ", tolerance " << tolerance;
+    }
+  }
+  EXPECT_EQ(failures, 0u);
+  for (std::size_t i = 0; i < simd.size(); ++i) {
+    if (i >= offset && i < offset + size) continue;
+    ASSERT_EQ(Bits(simd[i]), kSentinel) << "z written outside the window at " << i;
+  }
+}
+
+TEST(UnitValueKernelTest, SimdMatchesReferenceOnEveryTarget) {
+  std::mt19937 rng(2024);
+  const ReferenceTables tables = RandomReference(rng);
+  const Declarations declarations = RandomDeclarations(kBigSize + 3, rng);
+  ForEachTarget([&] {
+    for (std::size_t offset = 0; offset <= 3; ++offset) {
+      for (std::size_t size = 0; size <= kMaxSweepSize; ++size) {
+        ExpectSimdMatchesReference(declarations, tables, offset, size);
+      }
+    }
+    ExpectSimdMatchesReference(declarations, tables, 0, kBigSize);
+    ExpectSimdMatchesReference(declarations, tables, 1, kBigSize);
+  });
+  std::cout << "worst |simd - reference| = " << worst_error_in_tolerances << " tolerances\n";
+}
+
+// One declaration through both kernels on every target; returns the reference z after checking
+// every target against it (exactly for NaN/inf, within 8 ULP of z otherwise: these cases have no
+// cancellation).
+float ZOne(float value, float quantity, float median, float inverse_scale) {
+  const std::uint32_t code = 0;
+  const UnitValueReference reference{std::span(&median, 1), std::span(&inverse_scale, 1)};
+  float expected = 0.0f;
+  RobustUnitValueZReference(std::span(&value, 1), std::span(&quantity, 1), std::span(&code, 1),
+                            reference, std::span(&expected, 1));
+  ForEachTarget([&] {
+    float actual = 0.0f;
+    RobustUnitValueZ(std::span(&value, 1), std::span(&quantity, 1), std::span(&code, 1), reference,
+                     std::span(&actual, 1));
+    if (std::isnan(expected)) {
+      EXPECT_TRUE(std::isnan(actual)) << actual;
+    } else if (std::isinf(expected)) {
+      EXPECT_EQ(actual, expected);
+    } else {
+      EXPECT_NEAR(actual, expected, 8.0f * Ulp(expected));
+    }
+  });
+  return expected;
+}
+
+TEST(UnitValueKernelTest, HandComputedCases) {
+  // 200 EUR for 10 units against a median unit value of 10 EUR, MAD scale 1/2: z = 2 log 2.
+  EXPECT_NEAR(ZOne(200.0f, 10.0f, std::log(10.0f), 2.0f), 2.0f * std::log(2.0f), 1e-6f);
+  // Declared at a tenth of the usual price: strongly negative.
+  EXPECT_NEAR(ZOne(1.0f, 1.0f, std::log(10.0f), 1.0f), -std::log(10.0f), 1e-6f);
+  EXPECT_TRUE(std::isnan(ZOne(kNaN, 1.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(1.0f, kNaN, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(0.0f, 1.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(1.0f, 0.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(-0.0f, 1.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(-5.0f, 1.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(5.0f, -1.0f, 0.0f, 1.0f)));
+  EXPECT_TRUE(std::isnan(ZOne(5.0f, 1.0f, kNaN, 1.0f)));  // code without reference
+  // Ratios outside (0, FLT_MAX]: the kernels agree on +-inf rather than on garbage.
+  EXPECT_EQ(ZOne(1e-30f, 1e30f, 0.0f, 1.0f), -kInfinity);
+  EXPECT_EQ(ZOne(1e30f, 1e-30f, 0.0f, 1.0f), kInfinity);
+  // A subnormal ratio is still a finite logarithm.
+  EXPECT_NEAR(ZOne(1e-30f, 1e10f, 0.0f, 1.0f), std::log(1e-40), 1e-4);
+}
+
+TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
+  const float median = 0.0f;
+  const float inverse_scale = 1.0f;
+  const UnitValueReference reference{std::span(&median, 1), std::span(&inverse_scale, 1)};
+  ForEachTarget([&] { RobustUnitValueZ({}, {}, {}, reference, {}); });
+}
+
+}  // namespace
+}  // namespace crsim::kernels

@@ -1,0 +1,486 @@
+// Tests of the scenario loader: the baseline file, defaults, one case per kind of problem (each
+// checked for key, line, column and message), several problems at once, overrides, file errors, and
+// that every key of ScenarioSpec is documented in docs/scenarios.md.
+#include "crsim/sim/scenario.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "crsim/data/input_error.h"
+
+namespace crsim::sim {
+namespace {
+
+#ifndef CRSIM_SOURCE_DIR
+#error "the test build must define CRSIM_SOURCE_DIR"
+#endif
+
+const std::string kSourceDir = CRSIM_SOURCE_DIR;
+
+// The smallest valid scenario: everything else takes its default. Appended after a case's own lines
+// so that those start at line 1.
+const std::string kMinimal =
+    "[countries]\n"
+    "CN = 1.0\n"
+    "US = 2.0\n"
+    "\n"
+    "[[administrations]]\n"
+    "name = \"DE\"\n"
+    "offices = 2\n";
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The problems thrown when parsing `text`, or a failure when it parses.
+std::vector<InputProblem> ProblemsOf(const std::string& text, const std::vector<std::string>& overrides = {}) {
+  try {
+    ParseScenario(text, "test.toml", overrides);
+  } catch (const InputError& error) {
+    return error.problems();
+  }
+  ADD_FAILURE() << "expected an InputError for:\n" << text;
+  return {};
+}
+
+std::string Dump(const std::vector<InputProblem>& problems) {
+  std::string text;
+  for (const InputProblem& problem : problems) text += "  " + problem.Format() + "\n";
+  return text;
+}
+
+const InputProblem* FindProblem(const std::vector<InputProblem>& problems, const std::string& key) {
+  for (const InputProblem& problem : problems) {
+    if (problem.key == key) return &problem;
+  }
+  return nullptr;
+}
+
+TEST(ScenarioTest, RegisteredStrategies) {
+  EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid"}));
+}
+
+TEST(ScenarioTest, BaselineParses) {
+  const std::string path = kSourceDir + "/scenarios/baseline.toml";
+  const ScenarioSpec spec = LoadScenarioFile(path);
+  EXPECT_EQ(spec.source_path, path);
+  EXPECT_EQ(spec.source_text, ReadText(path));
+  EXPECT_TRUE(spec.overrides.empty());
+  EXPECT_EQ(spec.run.days, 20);
+  EXPECT_EQ(spec.run.seed, 20261128u);
+  EXPECT_EQ(spec.run.warmup_days, 3);
+  EXPECT_EQ(spec.run.strategies, (std::vector<std::string>{"random", "topk", "hybrid"}));
+  EXPECT_DOUBLE_EQ(spec.arrivals.declarations_per_day, 550000.0);
+  EXPECT_GT(spec.arrivals.declarations_per_day * static_cast<double>(spec.run.days), 10e6);
+  EXPECT_EQ(spec.traders.count, 60000);
+  ASSERT_GE(spec.countries.size(), 20u);
+  EXPECT_EQ(spec.countries[0].iso, "CN");  // file order, not alphabetical
+  EXPECT_EQ(spec.countries[1].iso, "US");
+  EXPECT_DOUBLE_EQ(spec.countries[0].weight, 20.5);
+  ASSERT_EQ(spec.administrations.size(), 3u);
+  EXPECT_EQ(spec.administrations[0].name, "DE");
+  EXPECT_EQ(spec.administrations[0].offices, 8);
+  std::int64_t capacity = 0;
+  for (const AdministrationSpec& administration : spec.administrations) {
+    capacity += administration.offices * administration.inspection_capacity;
+  }
+  // About 1% of the daily declarations can be inspected.
+  EXPECT_NEAR(static_cast<double>(capacity) / spec.arrivals.declarations_per_day, 0.01, 0.001);
+  ASSERT_GE(spec.risk.rules.size(), 4u);
+  ASSERT_LE(spec.risk.rules.size(), 6u);
+  EXPECT_EQ(spec.risk.rules[0].hs_chapters, (std::vector<std::int64_t>{61, 62}));
+  EXPECT_EQ(spec.risk.rules[0].unit_value_max, 4.0);
+  EXPECT_FALSE(spec.risk.rules[0].unit_value_min.has_value());
+  EXPECT_EQ(spec.risk.rules[1].max_trader_age_days, 180.0);
+  EXPECT_DOUBLE_EQ(spec.fraud.undervaluation.factor_min, 0.3);
+  EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
+}
+
+TEST(ScenarioTest, DefaultsApplyWhenTablesAreMissing) {
+  const ScenarioSpec spec = ParseScenario(kMinimal, "minimal.toml");
+  const ScenarioSpec defaults;
+  EXPECT_EQ(spec.source_path, "minimal.toml");
+  EXPECT_EQ(spec.source_text, kMinimal);
+  EXPECT_EQ(spec.run.days, defaults.run.days);
+  EXPECT_EQ(spec.run.seed, defaults.run.seed);
+  EXPECT_EQ(spec.run.warmup_days, 0);
+  EXPECT_EQ(spec.run.strategies, defaults.run.strategies);
+  EXPECT_EQ(spec.run.chunk_size, 16384);
+  EXPECT_EQ(spec.arrivals.declarations_per_day, 500000.0);
+  EXPECT_EQ(spec.catalogue.chapters, 96);
+  EXPECT_EQ(spec.catalogue.tariff_max, 0.2);
+  EXPECT_EQ(spec.traders.count, 50000);
+  EXPECT_EQ(spec.fraud.honest_rate, 0.002);
+  EXPECT_TRUE(spec.fraud.undervaluation.enabled);
+  EXPECT_EQ(spec.fraud.misclassification.weight, 0.4);
+  EXPECT_EQ(spec.inspection.detection_probability.misclassification, 0.7);
+  EXPECT_EQ(spec.risk.trader_history_weight, 4.0);
+  EXPECT_TRUE(spec.risk.rules.empty());
+  EXPECT_EQ(spec.strategy.hybrid.random_share, 0.1);
+  ASSERT_EQ(spec.countries.size(), 2u);
+  EXPECT_EQ(spec.countries[1].iso, "US");
+  EXPECT_EQ(spec.countries[1].weight, 2.0);
+  ASSERT_EQ(spec.administrations.size(), 1u);
+  EXPECT_EQ(spec.administrations[0].offices, 2);
+  EXPECT_EQ(spec.administrations[0].inspection_capacity, 100);
+  EXPECT_EQ(spec.administrations[0].trade_share, 1.0);
+}
+
+TEST(ScenarioTest, IntegersAreAcceptedAsNumbers) {
+  const ScenarioSpec spec = ParseScenario("[arrivals]\ndeclarations_per_day = 1000\n" + kMinimal, "t.toml");
+  EXPECT_EQ(spec.arrivals.declarations_per_day, 1000.0);
+}
+
+// One malformed scenario and the problem it must produce (among possibly others).
+struct MalformedCase {
+  const char* name;
+  std::string text;
+  std::string key;
+  std::int64_t line;
+  std::int64_t column;
+  std::string message;
+};
+
+std::string ThirtyThreeRules() {
+  std::string text;
+  for (int i = 0; i < 33; ++i) text += "[[risk.rules]]\nname = \"rule" + std::to_string(i) + "\"\n";
+  return text;
+}
+
+const std::vector<MalformedCase>& MalformedCases() {
+  static const std::vector<MalformedCase> cases = {
+      {"UnknownKey", "[run]\ndayz = 5\n" + kMinimal, "run.dayz", 2, 1,
+       "unknown key \"dayz\"; did you mean \"days\"?"},
+      {"UnknownTable", "[rn]\ndays = 5\n" + kMinimal, "rn", 1, 2, "unknown table \"rn\"; did you mean \"run\"?"},
+      {"TopLevelKeyOfATable", "days = 5\n" + kMinimal, "days", 1, 1, "did you mean \"days\" in [run]?"},
+      {"UnknownSubTable", "[fraud.undervalution]\nweight = 1.0\n" + kMinimal, "fraud.undervalution", 1, 8,
+       "did you mean \"undervaluation\"?"},
+      {"StringForInteger", "[run]\ndays = \"ten\"\n" + kMinimal, "run.days", 2, 8,
+       "expected an integer, got a string (\"ten\")"},
+      {"FloatForInteger", "[run]\ndays = 2.5\n" + kMinimal, "run.days", 2, 8,
+       "expected an integer, got a float (2.5)"},
+      {"IntegerForBoolean", "[fraud.undervaluation]\nenabled = 1\n" + kMinimal, "fraud.undervaluation.enabled", 2,
+       11, "expected a boolean"},
+      {"StringForNumber", "[traders]\nfraud_prone_share = \"8%\"\n" + kMinimal, "traders.fraud_prone_share", 2, 21,
+       "expected a number, got a string (\"8%\")"},
+      {"ValueForTable", "run = 5\n" + kMinimal, "run", 1, 7, "expected a table"},
+      {"DaysZero", "[run]\ndays = 0\n" + kMinimal, "run.days", 2, 8, "must be between 1 and 36500, got 0"},
+      {"NegativeCapacity",
+       "[countries]\nCN = 1\n[[administrations]]\nname = \"DE\"\ninspection_capacity = -5\n",
+       "administrations[0].inspection_capacity", 5, 23, "must be between 0 and 10000000, got -5"},
+      {"ShareAboveOne", "[strategy.hybrid]\nrandom_share = 1.5\n" + kMinimal, "strategy.hybrid.random_share", 2, 16,
+       "must be between 0 and 1, got 1.5"},
+      {"NotFinite", "[catalogue]\nlog_price_mean = nan\n" + kMinimal, "catalogue.log_price_mean", 2, 18,
+       "must be a finite number, got nan"},
+      {"EmptyStrategyList", "[run]\nstrategies = []\n" + kMinimal, "run.strategies", 2, 14,
+       "at least one strategy is required"},
+      {"UnknownStrategy", "[run]\nstrategies = [\"random\", \"topK\"]\n" + kMinimal, "run.strategies[1]", 2, 25,
+       "unknown strategy \"topK\"; did you mean \"topk\"?"},
+      {"DuplicateStrategy", "[run]\nstrategies = [\"random\", \"random\"]\n" + kMinimal, "run.strategies[1]", 2, 25,
+       "duplicate strategy \"random\""},
+      {"WarmupNotBelowDays", "[run]\ndays = 5\nwarmup_days = 5\n" + kMinimal, "run.warmup_days", 3, 15,
+       "must be less than run.days (5)"},
+      {"TariffMaxBelowMin", "[catalogue]\ntariff_min = 0.3\ntariff_max = 0.1\n" + kMinimal, "catalogue.tariff_max", 3,
+       14, "must be at least catalogue.tariff_min (0.3)"},
+      {"TariffMinAboveDefaultMax", "[catalogue]\ntariff_min = 0.3\n" + kMinimal, "catalogue.tariff_max", 2, 14,
+       "must be at least catalogue.tariff_min"},
+      {"SigmaMaxBelowMin", "[catalogue]\nlog_price_sigma_min = 0.5\nlog_price_sigma_max = 0.4\n" + kMinimal,
+       "catalogue.log_price_sigma_max", 3, 23, "must be at least catalogue.log_price_sigma_min"},
+      {"FactorMinAboveMax", "[fraud.undervaluation]\nfactor_min = 0.9\nfactor_max = 0.5\n" + kMinimal,
+       "fraud.undervaluation.factor_max", 3, 14, "must be at least fraud.undervaluation.factor_min"},
+      {"FactorNotInOpenUnitInterval", "[fraud.undervaluation]\nfactor_max = 1.0\n" + kMinimal,
+       "fraud.undervaluation.factor_max", 2, 14, "must be greater than 0 and less than 1, got 1"},
+      {"NoFraudTypology",
+       "[fraud]\nhonest_rate = 0.01\n[fraud.undervaluation]\nenabled = false\n[fraud.misclassification]\n"
+       "weight = 0\n" + kMinimal,
+       "fraud", 1, 1, "no fraud typology enabled"},
+      {"MissingCountries", "[[administrations]]\nname = \"DE\"\n", "countries", 1, 1, "at least one country"},
+      {"EmptyCountries", "[countries]\n[[administrations]]\nname = \"DE\"\n", "countries", 1, 1,
+       "at least one country"},
+      {"LowerCaseCountry", "[countries]\ncn = 1.0\n[[administrations]]\nname = \"DE\"\n", "countries.cn", 2, 1,
+       "must be two upper-case letters (ISO 3166 alpha-2); did you mean \"CN\"?"},
+      {"ZeroCountryWeight", "[countries]\nCN = 0\n[[administrations]]\nname = \"DE\"\n", "countries.CN", 2, 6,
+       "must be greater than 0, got 0"},
+      {"MissingAdministrations", "[countries]\nCN = 1\n", "administrations", 1, 1, "at least one administration"},
+      {"AdministrationsNotArray", "[countries]\nCN = 1\n[administrations]\nname = \"DE\"\n", "administrations", 3, 1,
+       "expected an array of tables ([[administrations]]), got a table"},
+      {"MissingAdministrationName", "[countries]\nCN = 1\n[[administrations]]\noffices = 2\n",
+       "administrations[0].name", 3, 1, "missing required key \"name\""},
+      {"DuplicateAdministration",
+       "[countries]\nCN = 1\n[[administrations]]\nname = \"DE\"\n[[administrations]]\nname = \"DE\"\n",
+       "administrations[1].name", 6, 8, "duplicate administration name \"DE\" (first defined at line 4)"},
+      {"AdministrationNameCharacters", "[countries]\nCN = 1\n[[administrations]]\nname = \"D E\"\n",
+       "administrations[0].name", 4, 8, "letters, digits"},
+      {"TooManyOffices",
+       "[countries]\nCN = 1\n[[administrations]]\nname = \"A\"\noffices = 1000\n" +
+           [] {
+             std::string text;
+             for (int i = 0; i < 65; ++i) text += "[[administrations]]\nname = \"A" + std::to_string(i) + "\"\noffices = 1000\n";
+             return text;
+           }(),
+       "administrations", 3, 1, "at most 65535 offices in total are supported, got 66000"},
+      {"RuleOriginNotInCountries", "[[risk.rules]]\nname = \"r\"\norigins = [\"CN\", \"CM\"]\n" + kMinimal,
+       "risk.rules[0].origins[1]", 3, 18, "origin \"CM\" is not in [countries]; did you mean \"CN\"?"},
+      {"RuleOfficeNumberTooLarge", "[[risk.rules]]\nname = \"r\"\noffices = [\"DE-3\"]\n" + kMinimal,
+       "risk.rules[0].offices[0]", 3, 12, "office \"DE-3\" does not exist: administration \"DE\" has offices DE-1 to DE-2"},
+      {"RuleOfficeUnknownAdministration", "[[risk.rules]]\nname = \"r\"\noffices = [\"DF-1\"]\n" + kMinimal,
+       "risk.rules[0].offices[0]", 3, 12, "did you mean \"DE-1\"?"},
+      {"RuleChapterOutOfRange", "[[risk.rules]]\nname = \"r\"\nhs_chapters = [61, 98]\n" + kMinimal,
+       "risk.rules[0].hs_chapters[1]", 3, 20, "must be between 1 and 97, got 98"},
+      {"RuleChapter77", "[[risk.rules]]\nname = \"r\"\nhs_chapters = [77]\n" + kMinimal,
+       "risk.rules[0].hs_chapters[0]", 3, 16, "HS chapter 77 does not exist"},
+      {"RuleUnknownKeyHint", "[[risk.rules]]\nname = \"r\"\norigin = [\"CN\"]\n" + kMinimal, "risk.rules[0].origin", 3,
+       1, "unknown key \"origin\"; did you mean \"origins\"?"},
+      {"RuleUnitValueMaxNotAboveMin",
+       "[[risk.rules]]\nname = \"r\"\nunit_value_min = 5.0\nunit_value_max = 5\n" + kMinimal,
+       "risk.rules[0].unit_value_max", 4, 18, "must be greater than unit_value_min (5), got 5"},
+      {"DuplicateRule", "[[risk.rules]]\nname = \"r\"\n[[risk.rules]]\nname = \"r\"\n" + kMinimal,
+       "risk.rules[1].name", 4, 8, "duplicate rule name \"r\""},
+      {"MissingRuleName", "[[risk.rules]]\nweight = 2.0\n" + kMinimal, "risk.rules[0].name", 1, 1,
+       "missing required key \"name\""},
+      {"MoreThan32Rules", ThirtyThreeRules() + kMinimal, "risk.rules", 1, 1, "at most 32 rules are allowed, got 33"},
+      {"SyntaxError", "[run]\ndays = = 5\n" + kMinimal, "", 2, 8, "TOML syntax error"},
+  };
+  return cases;
+}
+
+class MalformedScenarioTest : public testing::TestWithParam<MalformedCase> {};
+
+TEST_P(MalformedScenarioTest, ReportsKeyPositionAndMessage) {
+  const MalformedCase& expected = GetParam();
+  const std::vector<InputProblem> problems = ProblemsOf(expected.text);
+  const InputProblem* problem = FindProblem(problems, expected.key);
+  ASSERT_NE(problem, nullptr) << "no problem with key \"" << expected.key << "\" among:\n" << Dump(problems);
+  EXPECT_EQ(problem->source, "test.toml");
+  EXPECT_EQ(problem->line, expected.line) << problem->Format();
+  EXPECT_EQ(problem->column, expected.column) << problem->Format();
+  EXPECT_NE(problem->message.find(expected.message), std::string::npos)
+      << "message \"" << problem->message << "\" lacks \"" << expected.message << "\"";
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, MalformedScenarioTest, testing::ValuesIn(MalformedCases()),
+                         [](const testing::TestParamInfo<MalformedCase>& case_info) { return std::string(case_info.param.name); });
+
+TEST(ScenarioTest, ReportsEveryProblemAtOnceInFileOrder) {
+  const std::string text =
+      "[run]\n"
+      "days = 0\n"                           // 2: out of range
+      "seeed = 3\n"                          // 3: unknown key
+      "strategies = [\"random\", \"best\"]\n"  // 4: unknown strategy
+      "[traders]\n"
+      "count = 1.5\n"                        // 6: float for integer
+      "[countries]\n"
+      "cn = 1\n"                             // 8: bad code
+      "[[administrations]]\n"
+      "name = \"DE\"\n"
+      "offices = 0\n"                        // 11: out of range
+      "[[risk.rules]]\n"
+      "name = \"r\"\n"
+      "origins = [\"US\"]\n";                // 14: not in countries
+  const std::vector<InputProblem> problems = ProblemsOf(text);
+  ASSERT_EQ(problems.size(), 7u) << Dump(problems);
+  const std::vector<std::string> keys = {"run.days",           "run.seeed",
+                                         "run.strategies[1]",  "traders.count",
+                                         "countries.cn",       "administrations[0].offices",
+                                         "risk.rules[0].origins[0]"};
+  const std::vector<std::int64_t> lines = {2, 3, 4, 6, 8, 11, 14};
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    EXPECT_EQ(problems[i].key, keys[i]) << Dump(problems);
+    EXPECT_EQ(problems[i].line, lines[i]) << Dump(problems);
+  }
+  // what() lists them all, one per line, as file:line:column: key: message.
+  try {
+    ParseScenario(text, "test.toml");
+  } catch (const InputError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("test.toml:2:8: run.days: must be between 1 and 36500, got 0"), std::string::npos) << what;
+    EXPECT_EQ(std::count(what.begin(), what.end(), '\n'), 6) << what;
+  }
+}
+
+TEST(ScenarioTest, MissingFile) {
+  const std::string path = kSourceDir + "/scenarios/no_such_scenario.toml";
+  try {
+    LoadScenarioFile(path);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    ASSERT_EQ(error.problems().size(), 1u);
+    EXPECT_EQ(error.problems()[0].source, path);
+    EXPECT_NE(error.problems()[0].message.find("No such file or directory"), std::string::npos)
+        << error.problems()[0].message;
+  }
+}
+
+TEST(ScenarioTest, SyntaxErrorInFileNamesFileLineAndColumn) {
+  const std::filesystem::path path = std::filesystem::path(testing::TempDir()) / "crsim_scenario_syntax.toml";
+  {
+    std::ofstream out(path);
+    out << "[run]\ndays = 5\nseed = [1,\n";
+  }
+  try {
+    LoadScenarioFile(path.string());
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    ASSERT_EQ(error.problems().size(), 1u);
+    const InputProblem& problem = error.problems()[0];
+    EXPECT_EQ(problem.source, path.string());
+    EXPECT_EQ(problem.line, 3) << problem.Format();
+    EXPECT_GT(problem.column, 0) << problem.Format();
+    EXPECT_NE(problem.message.find("TOML syntax error"), std::string::npos);
+  }
+  std::filesystem::remove(path);
+}
+
+TEST(ScenarioTest, OverrideSetsValue) {
+  const ScenarioSpec spec = ParseScenario(kMinimal, "test.toml", {"run.days=5", "fraud.undervaluation.factor_min = 0.5"});
+  EXPECT_EQ(spec.run.days, 5);
+  EXPECT_EQ(spec.fraud.undervaluation.factor_min, 0.5);
+  EXPECT_EQ(spec.overrides, (std::vector<std::string>{"run.days=5", "fraud.undervaluation.factor_min = 0.5"}));
+  EXPECT_EQ(spec.source_text, kMinimal);  // the text before overrides
+}
+
+TEST(ScenarioTest, OverrideReplacesFileValueAndArrayElements) {
+  const std::string path = kSourceDir + "/scenarios/baseline.toml";
+  const ScenarioSpec spec = LoadScenarioFile(
+      path, {"run.days=5", "administrations[1].offices=7", "run.strategies=[\"topk\"]", "countries.FR=3.5",
+             "risk.rules[0].origins[1]=\"VN\"", "administrations[3].name=FR"});
+  EXPECT_EQ(spec.run.days, 5);
+  EXPECT_EQ(spec.administrations[1].offices, 7);
+  EXPECT_EQ(spec.run.strategies, (std::vector<std::string>{"topk"}));
+  EXPECT_EQ(spec.countries.back().iso, "FR");
+  EXPECT_EQ(spec.countries.back().weight, 3.5);
+  EXPECT_EQ(spec.risk.rules[0].origins[1], "VN");
+  ASSERT_EQ(spec.administrations.size(), 4u);  // index == size appends
+  EXPECT_EQ(spec.administrations[3].name, "FR");
+  EXPECT_EQ(spec.administrations[3].offices, 1);
+}
+
+TEST(ScenarioTest, OverrideBareWordIsAString) {
+  const ScenarioSpec spec =
+      ParseScenario(kMinimal, "test.toml", {"administrations[0].name=NL", "risk.rules[0].name=my rule"});
+  EXPECT_EQ(spec.administrations[0].name, "NL");
+  ASSERT_EQ(spec.risk.rules.size(), 1u);
+  EXPECT_EQ(spec.risk.rules[0].name, "my rule");
+}
+
+TEST(ScenarioTest, OverrideOfUnknownKeyIsReportedAtSet) {
+  const std::vector<InputProblem> problems = ProblemsOf(kMinimal, {"run.dayz=5"});
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_EQ(problems[0].source, "--set");
+  EXPECT_EQ(problems[0].line, 0);
+  EXPECT_EQ(problems[0].key, "run.dayz");
+  EXPECT_NE(problems[0].message.find("did you mean \"days\"?"), std::string::npos) << problems[0].message;
+}
+
+TEST(ScenarioTest, OverrideOfUnknownTableIsReportedAtSet) {
+  const std::vector<InputProblem> problems = ProblemsOf(kMinimal, {"fraud.undervalution.weight=1"});
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_EQ(problems[0].source, "--set");
+  EXPECT_EQ(problems[0].key, "fraud.undervalution");
+  EXPECT_NE(problems[0].message.find("did you mean \"undervaluation\"?"), std::string::npos);
+}
+
+TEST(ScenarioTest, OverrideWithWrongTypeIsReportedAtSet) {
+  const std::vector<InputProblem> problems = ProblemsOf("[run]\ndays = 10\n" + kMinimal, {"run.days=ten"});
+  ASSERT_EQ(problems.size(), 1u) << Dump(problems);
+  EXPECT_EQ(problems[0].source, "--set");
+  EXPECT_EQ(problems[0].key, "run.days");
+  EXPECT_NE(problems[0].message.find("expected an integer, got a string (\"ten\")"), std::string::npos);
+  EXPECT_EQ(problems[0].Format(), "--set: run.days: expected an integer, got a string (\"ten\")");
+}
+
+TEST(ScenarioTest, OverrideProblemsComeAfterFileProblems) {
+  // Validation reads [run] before [catalogue]; the problems still follow the order of the overrides.
+  const std::vector<InputProblem> problems = ProblemsOf(
+      "[run]\ndays = 0\n" + kMinimal, {"catalogue.chapters=100", "bad", "run.warmup_days=-1", "rn.days=1"});
+  ASSERT_EQ(problems.size(), 5u) << Dump(problems);
+  EXPECT_EQ(problems[0].source, "test.toml");
+  EXPECT_EQ(problems[0].key, "run.days");
+  const std::vector<std::string> keys = {"catalogue.chapters", "", "run.warmup_days", "rn"};
+  for (std::size_t i = 1; i < problems.size(); ++i) {
+    EXPECT_EQ(problems[i].source, "--set");
+    EXPECT_EQ(problems[i].key, keys[i - 1]) << Dump(problems);
+  }
+}
+
+TEST(ScenarioTest, MalformedOverrides) {
+  const std::vector<InputProblem> problems = ProblemsOf(
+      "[run]\ndays = 10\n" + kMinimal,
+      {"run.days", "=5", "run..days=5", "run.days.x=1", "administrations.offices=2", "administrations[5].offices=2"});
+  ASSERT_EQ(problems.size(), 6u) << Dump(problems);
+  for (const InputProblem& problem : problems) EXPECT_EQ(problem.source, "--set");
+  EXPECT_NE(problems[0].message.find("not of the form key=value"), std::string::npos);
+  EXPECT_NE(problems[1].message.find("empty key"), std::string::npos);
+  EXPECT_NE(problems[2].message.find("malformed override key"), std::string::npos);
+  EXPECT_NE(problems[3].message.find("run.days is an integer (10), not a table"), std::string::npos)
+      << problems[3].message;
+  EXPECT_NE(problems[4].message.find("use administrations[<index>]"), std::string::npos) << problems[4].message;
+  EXPECT_NE(problems[5].message.find("out of range"), std::string::npos) << problems[5].message;
+}
+
+TEST(ScenarioTest, OverrideCanFixAFileProblem) {
+  // The file alone is invalid (days = 0); the override replaces the value before validation.
+  const ScenarioSpec spec = ParseScenario("[run]\ndays = 0\n" + kMinimal, "test.toml", {"run.days=3"});
+  EXPECT_EQ(spec.run.days, 3);
+}
+
+// Every key of ScenarioSpec, listed by hand, appears as `key` in the first column of docs/scenarios.md.
+TEST(ScenarioTest, EveryKeyIsDocumented) {
+  const std::string docs = ReadText(kSourceDir + "/docs/scenarios.md");
+  ASSERT_FALSE(docs.empty()) << "cannot read docs/scenarios.md";
+  const std::vector<std::string> keys = {
+      // [run]
+      "days", "seed", "warmup_days", "strategies", "chunk_size",
+      // [arrivals]
+      "declarations_per_day",
+      // [catalogue]
+      "chapters", "headings_per_chapter", "subheadings_per_heading", "tariff_min", "tariff_max", "log_price_mean",
+      "log_price_chapter_sd", "log_price_code_sd", "log_price_sigma_min", "log_price_sigma_max",
+      // [[administrations]]
+      "name", "offices", "inspection_capacity", "trade_share",
+      // [traders]
+      "count", "volume_zipf_exponent", "portfolio_hs6", "portfolio_origins", "fraud_prone_share",
+      "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share",
+      // [fraud], [fraud.undervaluation], [fraud.misclassification]
+      "fraud_prone_rate", "honest_rate", "enabled", "weight", "factor_min", "factor_max",
+      // [inspection.detection_probability]
+      "undervaluation", "misclassification",
+      // [risk], [[risk.rules]]
+      "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
+      "rules", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
+      // [strategy.hybrid]
+      "random_share"};
+  for (const std::string& key : keys) {
+    EXPECT_NE(docs.find("| `" + key + "` |"), std::string::npos) << "docs/scenarios.md lacks a row for `" << key << "`";
+  }
+  for (const char* table : {"[run]", "[arrivals]", "[catalogue]", "[countries]", "[[administrations]]",
+                                   "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
+                                   "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
+                                   "[strategy.hybrid]"}) {
+    EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;
+  }
+}
+
+// The complete example in docs/scenarios.md is itself a valid scenario.
+TEST(ScenarioTest, DocumentedExampleIsValid) {
+  const std::string docs = ReadText(kSourceDir + "/docs/scenarios.md");
+  const std::string begin_marker = "```toml\n# complete example\n";
+  const std::size_t begin = docs.find(begin_marker);
+  ASSERT_NE(begin, std::string::npos);
+  const std::size_t end = docs.find("```", begin + begin_marker.size());
+  ASSERT_NE(end, std::string::npos);
+  const std::string example = docs.substr(begin + 8, end - begin - 8);
+  EXPECT_NO_THROW(ParseScenario(example, "docs/scenarios.md"));
+}
+
+}  // namespace
+}  // namespace crsim::sim
