@@ -48,7 +48,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, const DayCallback& on_d
   std::vector<StrategyState> states;
   for (const std::string& name : spec.run.strategies) {
     states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec)});
-    result.strategies.push_back(StrategyResult{name, {}, {}, {}});
+    result.strategies.push_back(StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score()});
   }
 
   data::DeclarationBatch batch;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "crsim/data/results_file.h"
+#include "crsim_git_revision.h"
 
 namespace crsim::sim {
 
@@ -52,17 +53,18 @@ std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& res
 
 std::string FormatThroughput(const ExperimentResult& result) {
   const auto rate = [&](double seconds) {
-    return seconds > 0.0 ? fmt::format("{:.1f}M/s", static_cast<double>(result.declarations) / seconds / 1e6)
-                         : std::string("-");
+    return fmt::format("{:.1f}", static_cast<double>(result.declarations) / seconds / 1e6);
   };
-  std::string text = fmt::format("generate: {} declarations in {:.2f} s ({})\n", result.declarations,
-                                 result.generate_seconds, rate(result.generate_seconds));
-  text += fmt::format("{:<12}{:>12}{:>12}{:>12}{:>12}\n", "strategy", "score", "select", "inspect", "learn");
+  std::string text = fmt::format("throughput (million declarations per second; - = stage not used)\n");
+  text += fmt::format("{:<12}{:>10}\n", "generate", rate(result.generate_seconds));
+  text += fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}\n", "strategy", "score", "select", "inspect", "learn");
   for (const StrategyResult& strategy : result.strategies) {
-    text += fmt::format("{:<12}{:>12}{:>12}{:>12}{:>12}\n", strategy.name, rate(strategy.seconds.score),
-                        rate(strategy.seconds.select), rate(strategy.seconds.inspect), rate(strategy.seconds.learn));
+    const bool scored = strategy.uses_risk_score;
+    text += fmt::format("{:<12}{:>10}{:>10}{:>10}{:>10}\n", strategy.name, scored ? rate(strategy.seconds.score) : "-",
+                        rate(strategy.seconds.select), rate(strategy.seconds.inspect),
+                        scored ? rate(strategy.seconds.learn) : "-");
   }
-  text += fmt::format("total wall time {:.2f} s\n", result.total_seconds);
+  text += fmt::format("{} declarations in {:.2f} s wall time\n", result.declarations, result.total_seconds);
   return text;
 }
 

@@ -30,6 +30,7 @@ struct StrategyResult {
   std::vector<DayMetrics> daily;  // one per simulated day
   DayMetrics total;               // sum over days >= warmup_days
   StageSeconds seconds;           // generate is 0 here: generation is shared
+  bool uses_risk_score = false;   // false: the score and learn stages are skipped
 };
 
 struct ExperimentResult {
