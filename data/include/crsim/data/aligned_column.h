@@ -3,8 +3,10 @@
 // Storage starts on a 64-byte boundary (one cache line, one AVX-512 vector) and its capacity is
 // rounded up to whole 64-byte blocks, so SIMD kernels may load full vectors at the start of every
 // block. The padding past size() is zero-filled on growth and is never part of the column's value.
-// Resize keeps existing elements only up to the old size; it never shrinks the allocation (a
-// simulation reuses one batch per day, so steady-state days allocate nothing).
+// Resize keeps existing elements up to the old size; elements added by growth are unspecified until
+// written (they are not zeroed: the generator writes every row, and zeroing 16M-row batches first
+// would double the memory traffic). It never shrinks the allocation: a simulation reuses one batch
+// per day, so steady-state days allocate nothing.
 #pragma once
 
 #include <cstddef>
@@ -54,8 +56,8 @@ class AlignedColumn {
     const std::size_t capacity = (size + per_block - 1) / per_block * per_block;
     void* raw = std::aligned_alloc(kColumnAlignment, capacity * sizeof(T));
     if (raw == nullptr) throw std::bad_alloc();
-    std::memset(raw, 0, capacity * sizeof(T));
     if (size_ > 0) std::memcpy(raw, storage_.get(), size_ * sizeof(T));
+    std::memset(static_cast<T*>(raw) + size, 0, (capacity - size) * sizeof(T));
     storage_.reset(static_cast<T*>(raw));
     capacity_ = capacity;
   }
