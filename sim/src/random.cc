@@ -4,33 +4,6 @@
 
 namespace crsim::sim {
 
-namespace {
-
-// Streams words from consecutive blocks (stream, a, b, block) for one logical coordinate.
-class WordSequence {
- public:
-  WordSequence(const CounterRandom& random, Stream stream, std::uint32_t a, std::uint32_t b)
-      : random_(random), stream_(stream), a_(a), b_(b) {}
-
-  std::uint32_t Next() {
-    if (used_ == 4) {
-      block_ = random_.Block(stream_, a_, b_, block_index_++);
-      used_ = 0;
-    }
-    return block_[used_++];
-  }
-
- private:
-  const CounterRandom& random_;
-  Stream stream_;
-  std::uint32_t a_, b_;
-  std::uint32_t block_index_ = 0;
-  RandomBlock block_{};
-  int used_ = 4;
-};
-
-}  // namespace
-
 std::uint64_t PoissonSample(const CounterRandom& random, Stream stream, std::uint32_t a,
                             std::uint32_t b, double mean) {
   if (!(mean > 0.0)) return 0;

@@ -141,7 +141,7 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
   const auto num_codes = static_cast<std::uint32_t>(world.catalogue.size());
 
   for (std::uint32_t i = 0; i < count; ++i) {
-    // Block 0: profile; block 1: origins and codes are drawn from further blocks, one word each.
+    // Block 0: profile; block 1: registration and consignment size.
     const RandomBlock profile = random.Block(Stream::kWorld, kTraderEntity, i, 0);
     const RandomBlock extra = random.Block(Stream::kWorld, kTraderEntity, i, 1);
     // Trader i is the (i+1)-th largest: volumes follow a Zipf law over ranks.
@@ -164,24 +164,16 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     traders.log_quantity_mean[i] =
         static_cast<float>(3.0 + 1.5 * StandardNormalPair(extra[2], extra[3])[0]);
 
-    std::uint32_t block_index = 2;
-    RandomBlock words{};
-    int used = 4;
-    auto next_word = [&]() {
-      if (used == 4) {
-        words = random.Block(Stream::kWorld, kTraderEntity, i, block_index++);
-        used = 0;
-      }
-      return words[used++];
-    };
+    // Portfolios: one word per code, two per origin, from blocks 2, 3, ...
+    WordSequence words(random, Stream::kWorld, kTraderEntity, i, 2);
     for (std::uint32_t j = 0; j < traders.portfolio_hs6_width; ++j) {
       traders.portfolio_hs6[static_cast<std::size_t>(i) * traders.portfolio_hs6_width + j] =
-          UniformIndex(next_word(), num_codes);
+          UniformIndex(words.Next(), num_codes);
     }
     for (std::uint32_t j = 0; j < traders.portfolio_origin_width; ++j) {
-      const std::uint32_t bucket = next_word();
+      const std::uint32_t bucket = words.Next();
       traders.portfolio_origin[static_cast<std::size_t>(i) * traders.portfolio_origin_width + j] =
-          static_cast<std::uint16_t>(country_table.Sample(bucket, next_word()));
+          static_cast<std::uint16_t>(country_table.Sample(bucket, words.Next()));
     }
   }
   return traders;

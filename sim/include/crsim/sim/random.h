@@ -48,6 +48,31 @@ class CounterRandom {
   r123::Philox4x32::key_type key_;
 };
 
+// Words from consecutive blocks (stream, a, b, 0), (stream, a, b, 1), ... of one logical
+// coordinate, for draws whose number is not fixed in advance (rejection sampling, portfolios).
+class WordSequence {
+ public:
+  WordSequence(const CounterRandom& random, Stream stream, std::uint32_t a, std::uint32_t b,
+               std::uint32_t first_block = 0)
+      : random_(random), stream_(stream), a_(a), b_(b), block_index_(first_block) {}
+
+  std::uint32_t Next() {
+    if (used_ == 4) {
+      block_ = random_.Block(stream_, a_, b_, block_index_++);
+      used_ = 0;
+    }
+    return block_[used_++];
+  }
+
+ private:
+  const CounterRandom& random_;
+  Stream stream_;
+  std::uint32_t a_, b_;
+  std::uint32_t block_index_;
+  RandomBlock block_{};
+  int used_ = 4;
+};
+
 // Uniform in [0, 1) with 24 random bits (exactly representable as float).
 inline float UniformFloat(std::uint32_t word) {
   return static_cast<float>(word >> 8) * 0x1.0p-24f;
