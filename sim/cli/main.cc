@@ -1,7 +1,7 @@
 // crsim: the command-line program.
 //
 //   crsim validate FILE [--set key=value]...
-//   crsim run FILE [--out DIR] [--threads N] [--seed S] [--set key=value]...
+//   crsim run FILE [--out DIR] [--threads N] [--seed S] [--replications R] [--set key=value]...
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
 // 1 any other failure.
@@ -19,6 +19,7 @@
 
 #include "crsim/data/input_error.h"
 #include "crsim/sim/experiment.h"
+#include "crsim/sim/replications.h"
 #include "crsim/sim/report.h"
 #include "crsim/sim/scenario.h"
 
@@ -32,6 +33,7 @@ struct Options {
   std::string out_dir;
   int threads = 0;
   std::optional<std::uint64_t> seed;
+  std::optional<std::int64_t> replications;
 };
 
 int Validate(const Options& options) {
@@ -46,6 +48,7 @@ int Validate(const Options& options) {
 int Run(const Options& options, const std::string& command_line) {
   std::vector<std::string> overrides = options.overrides;
   if (options.seed) overrides.push_back("run.seed=" + std::to_string(*options.seed));
+  if (options.replications) overrides.push_back("run.replications=" + std::to_string(*options.replications));
   const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path, overrides);
 
   const std::filesystem::path out_dir =
@@ -64,11 +67,20 @@ int Run(const Options& options, const std::string& command_line) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   fmt::print("crsim {} ({}): {} with {} thread(s), seed {}\n", crsim::sim::CrsimVersion(),
              crsim::sim::CrsimGitRevision(), spec.source_path, threads, spec.run.seed);
-  const crsim::sim::ExperimentResult result = crsim::sim::RunExperiment(spec);
+  std::vector<crsim::sim::ExperimentResult> replications;
+  for (std::int64_t r = 0; r < spec.run.replications; ++r) {
+    replications.push_back(crsim::sim::RunExperiment(spec, static_cast<std::uint32_t>(r)));
+  }
 
-  fmt::print("\n{}\n{}", crsim::sim::FormatKpiTable(spec, result), crsim::sim::FormatThroughput(result));
+  if (replications.size() == 1) {
+    fmt::print("\n{}\n", crsim::sim::FormatKpiTable(spec, replications.front()));
+  } else {
+    fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(replications)));
+  }
+  if (replications.size() > 1) fmt::print("(throughput of the last replication)\n");
+  fmt::print("{}", crsim::sim::FormatThroughput(replications.back()));
   const std::filesystem::path results_path = out_dir / "results.h5";
-  crsim::sim::WriteResultsFile(results_path, spec, result, {threads, command_line});
+  crsim::sim::WriteResultsFile(results_path, spec, replications, {threads, command_line});
   fmt::print("results: {}\n", results_path.string());
   return 0;
 }
@@ -92,6 +104,8 @@ int main(int argc, char** argv) {
   run->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 4096));
   run->add_option("--seed", options.seed, "Master seed, same as --set run.seed=S");
+  run->add_option("--replications", options.replications,
+                  "Independent replications, same as --set run.replications=R; reports means with 95% intervals");
   run->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
 
   try {

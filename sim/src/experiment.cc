@@ -34,17 +34,18 @@ struct StrategyState {
 
 }  // namespace
 
-ExperimentResult RunExperiment(const ScenarioSpec& spec, const DayCallback& on_day) {
+ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replication, const DayCallback& on_day) {
   Stopwatch total_clock;
-  const World world = BuildWorld(spec);
-  Generator generator(world, spec);
-  const Inspector inspector(spec);
-  const CounterRandom random(spec.run.seed);
+  const World world = BuildWorld(spec, replication);
+  Generator generator(world, spec, replication);
+  const Inspector inspector(spec, replication);
+  const CounterRandom random(spec.run.seed, replication);
 
   std::vector<std::uint32_t> office_capacity;
   for (const Office& office : world.offices) office_capacity.push_back(office.inspection_capacity);
 
   ExperimentResult result;
+  result.replication = replication;
   std::vector<StrategyState> states;
   for (const std::string& name : spec.run.strategies) {
     states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec)});

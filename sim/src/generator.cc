@@ -9,8 +9,8 @@
 
 namespace crsim::sim {
 
-Generator::Generator(const World& world, const ScenarioSpec& spec)
-    : world_(world), spec_(spec), random_(spec.run.seed) {
+Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication)
+    : world_(world), spec_(spec), random_(spec.run.seed, replication) {
   const Traders& traders = world.traders;
   trader_attributes_.resize(traders.size());
   for (std::size_t t = 0; t < traders.size(); ++t) {

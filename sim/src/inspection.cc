@@ -30,7 +30,7 @@ void InspectionOutcomes::Reset(std::size_t size) {
   revealed_hs6.resize(size);
 }
 
-Inspector::Inspector(const ScenarioSpec& spec) : random_(spec.run.seed) {
+Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication) : random_(spec.run.seed, replication) {
   detection_probability_[0] = static_cast<float>(spec.inspection.detection_probability.undervaluation);
   detection_probability_[1] = static_cast<float>(spec.inspection.detection_probability.misclassification);
 }

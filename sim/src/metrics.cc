@@ -31,4 +31,13 @@ const std::vector<KpiDefinition>& KpiDefinitions() {
   return definitions;
 }
 
+std::string KpiLabel(const KpiDefinition& kpi) {
+  std::string label = kpi.name;
+  for (char& c : label) {
+    if (c == '_') c = ' ';
+  }
+  if (label.ends_with(" eur")) label = label.substr(0, label.size() - 4) + " (EUR)";
+  return label;
+}
+
 }  // namespace crsim::sim

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "crsim/data/results_file.h"
+#include "crsim/sim/replications.h"
 #include "crsim_git_revision.h"
 
 namespace crsim::sim {
@@ -18,17 +19,7 @@ namespace {
 
 std::string FormatValue(const KpiDefinition& kpi, double value) {
   if (!kpi.is_count) return fmt::format("{:.2f}%", 100.0 * value);
-  if (kpi.name.ends_with("_eur")) return fmt::format("{:.0f}", value);
   return fmt::format("{:.0f}", value);
-}
-
-std::string Label(const KpiDefinition& kpi) {
-  std::string label = kpi.name;
-  for (char& c : label) {
-    if (c == '_') c = ' ';
-  }
-  if (label.ends_with(" eur")) label = label.substr(0, label.size() - 4) + " (EUR)";
-  return label;
 }
 
 }  // namespace
@@ -40,7 +31,7 @@ std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& res
   for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
   table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
   for (const KpiDefinition& kpi : KpiDefinitions()) {
-    table += fmt::format("{:<{}}", Label(kpi), kLabelWidth);
+    table += fmt::format("{:<{}}", KpiLabel(kpi), kLabelWidth);
     for (const StrategyResult& strategy : result.strategies) {
       table += fmt::format("{:>{}}", FormatValue(kpi, kpi.value(strategy.total)), kColumnWidth);
     }
@@ -68,31 +59,12 @@ std::string FormatThroughput(const ExperimentResult& result) {
   return text;
 }
 
-void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec, const ExperimentResult& result,
-                      const RunProvenance& provenance) {
-  data::ResultsFile file = data::ResultsFile::Create(path);
-  std::string overrides;
-  for (const std::string& override_text : spec.overrides) overrides += (overrides.empty() ? "" : "\n") + override_text;
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char created[32];
-  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+namespace {
 
-  file.SetAttribute("/", "crsim_version", std::string(CrsimVersion()));
-  file.SetAttribute("/", "git_revision", std::string(CrsimGitRevision()));
-  file.SetAttribute("/", "scenario_path", spec.source_path);
-  file.SetAttribute("/", "scenario_text", spec.source_text);
-  file.SetAttribute("/", "overrides", overrides);
-  file.SetAttribute("/", "command_line", provenance.command_line);
-  file.SetAttribute("/", "seed", static_cast<std::int64_t>(spec.run.seed));
-  file.SetAttribute("/", "threads", static_cast<std::int64_t>(provenance.threads));
-  file.SetAttribute("/", "days", spec.run.days);
-  file.SetAttribute("/", "warmup_days", spec.run.warmup_days);
-  file.SetAttribute("/", "chunk_size", spec.run.chunk_size);
-  file.SetAttribute("/", "created_utc", std::string(created));
-  file.SetAttribute("/", "declarations", static_cast<std::int64_t>(result.declarations));
-
+// /<prefix>/strategies/<name>/{daily,total,timing_seconds}/... for one replication.
+void WriteReplication(data::ResultsFile& file, const std::string& prefix, const ExperimentResult& result) {
   for (const StrategyResult& strategy : result.strategies) {
-    const std::string base = "/strategies/" + strategy.name;
+    const std::string base = prefix + "/strategies/" + strategy.name;
     // Raw integer counters per day: exact, and what every rate is derived from.
     const auto counter = [&](const char* name, auto member) {
       std::vector<std::int64_t> series;
@@ -121,8 +93,57 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
     file.WriteSeries(timing + "inspect", std::vector<double>{strategy.seconds.inspect});
     file.WriteSeries(timing + "learn", std::vector<double>{strategy.seconds.learn});
   }
-  file.WriteSeries("/timing_seconds/generate", std::vector<double>{result.generate_seconds});
-  file.WriteSeries("/timing_seconds/total", std::vector<double>{result.total_seconds});
+  file.WriteSeries(prefix + "/timing_seconds/generate", std::vector<double>{result.generate_seconds});
+  file.WriteSeries(prefix + "/timing_seconds/total", std::vector<double>{result.total_seconds});
+}
+
+std::vector<double> AsTriple(const Interval& interval) { return {interval.mean, interval.low, interval.high}; }
+
+}  // namespace
+
+void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec,
+                      const std::vector<ExperimentResult>& replications, const RunProvenance& provenance) {
+  data::ResultsFile file = data::ResultsFile::Create(path);
+  std::string overrides;
+  for (const std::string& override_text : spec.overrides) overrides += (overrides.empty() ? "" : "\n") + override_text;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::int64_t declarations = 0;
+  for (const ExperimentResult& result : replications) declarations += static_cast<std::int64_t>(result.declarations);
+
+  file.SetAttribute("/", "crsim_version", std::string(CrsimVersion()));
+  file.SetAttribute("/", "git_revision", std::string(CrsimGitRevision()));
+  file.SetAttribute("/", "scenario_path", spec.source_path);
+  file.SetAttribute("/", "scenario_text", spec.source_text);
+  file.SetAttribute("/", "overrides", overrides);
+  file.SetAttribute("/", "command_line", provenance.command_line);
+  file.SetAttribute("/", "seed", static_cast<std::int64_t>(spec.run.seed));
+  file.SetAttribute("/", "threads", static_cast<std::int64_t>(provenance.threads));
+  file.SetAttribute("/", "days", spec.run.days);
+  file.SetAttribute("/", "warmup_days", spec.run.warmup_days);
+  file.SetAttribute("/", "chunk_size", spec.run.chunk_size);
+  file.SetAttribute("/", "replications", static_cast<std::int64_t>(replications.size()));
+  file.SetAttribute("/", "created_utc", std::string(created));
+  file.SetAttribute("/", "declarations", declarations);
+
+  if (replications.size() == 1) {
+    WriteReplication(file, "", replications.front());
+  } else {
+    for (const ExperimentResult& result : replications) {
+      WriteReplication(file, "/replications/" + std::to_string(result.replication), result);
+    }
+    const ReplicationSummary summary = SummarizeReplications(replications);
+    for (const StrategyKpiSummary& kpi : summary.kpis) {
+      for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
+        file.WriteSeries("/summary/strategies/" + summary.strategies[s] + "/" + kpi.kpi, AsTriple(kpi.strategy[s]));
+      }
+    }
+    for (const PairedDifference& pair : summary.paired) {
+      file.WriteSeries("/summary/paired/" + pair.first + "_minus_" + pair.second + "/" + pair.kpi,
+                       AsTriple(pair.difference));
+    }
+  }
   file.Commit();
 }
 

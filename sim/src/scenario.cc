@@ -55,7 +55,7 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
                                           "traders", "fraud",    "inspection", "risk",      "strategy"};
-constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size"};
+constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
 constexpr std::string_view kArrivalKeys[] = {"declarations_per_day"};
 constexpr std::string_view kCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
@@ -562,6 +562,7 @@ class ScenarioValidator {
                          run.warmup_days));
     }
     ReadInt(table, path, "chunk_size", run.chunk_size, 64, 16777216);
+    ReadInt(table, path, "replications", run.replications, 1, 10000);
 
     std::vector<std::string> strategies;
     std::vector<StringElement> elements;

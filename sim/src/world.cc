@@ -181,8 +181,8 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
 
 }  // namespace
 
-World BuildWorld(const ScenarioSpec& spec) {
-  const CounterRandom random(spec.run.seed);
+World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
+  const CounterRandom random(spec.run.seed, replication);
   World world;
   world.catalogue = BuildCatalogue(spec.catalogue, random);
   double total_weight = 0.0;

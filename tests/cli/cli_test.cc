@@ -164,5 +164,30 @@ TEST_F(CliTest, SeedFlagOverridesTheScenarioSeed) {
   EXPECT_EQ(data::ResultsReader(Out() + "/results.h5").ReadIntegerAttribute("/", "seed"), 99);
 }
 
+TEST_F(CliTest, ReplicationsWriteEachRunAndASummary) {
+  const std::string path = Write("small.toml", testing::SmallScenarioToml());
+  const Outcome single = RunCli("run " + path + " --out " + Out() + "1 --set run.days=2");
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const Outcome outcome = RunCli("run " + path + " --out " + Out() + "3 --set run.days=2 --replications 3");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("3 replications"), std::string::npos) << outcome.output;
+  const data::ResultsReader reader(Out() + "3/results.h5");
+  EXPECT_EQ(reader.ReadIntegerAttribute("/", "replications"), 3);
+  for (const char* r : {"0", "1", "2"}) {
+    EXPECT_EQ(reader.ReadIntegers(std::string("/replications/") + r + "/strategies/topk/daily/hits").size(), 2u);
+  }
+  EXPECT_EQ(reader.ReadIntegers("/replications/0/strategies/topk/daily/hits"),
+            data::ResultsReader(Out() + "1/results.h5").ReadIntegers("/strategies/topk/daily/hits"))
+      << "replication 0 is the single run";
+  const std::vector<double> summary = reader.ReadDoubles("/summary/strategies/topk/hit_rate");
+  ASSERT_EQ(summary.size(), 3u);
+  EXPECT_LE(summary[1], summary[0]);
+  EXPECT_GE(summary[2], summary[0]);
+  EXPECT_EQ(reader.ReadDoubles("/summary/paired/random_minus_topk/hit_rate").size(), 3u);
+  const Outcome bad = RunCli("run " + path + " --out " + Out() + "0 --replications 0");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("run.replications"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace crsim

@@ -439,7 +439,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
   ASSERT_FALSE(docs.empty()) << "cannot read docs/scenarios.md";
   const std::vector<std::string> keys = {
       // [run]
-      "days", "seed", "warmup_days", "strategies", "chunk_size",
+      "days", "seed", "warmup_days", "strategies", "chunk_size", "replications",
       // [arrivals]
       "declarations_per_day",
       // [catalogue]

@@ -34,6 +34,7 @@ struct StrategyResult {
 };
 
 struct ExperimentResult {
+  std::uint32_t replication = 0;
   std::vector<StrategyResult> strategies;  // in scenario order
   std::uint64_t declarations = 0;          // generated over all days
   double generate_seconds = 0.0;
@@ -43,7 +44,10 @@ struct ExperimentResult {
 // Called after each simulated day (for progress reporting); may be empty.
 using DayCallback = std::function<void(std::int64_t day, const ExperimentResult& so_far)>;
 
-// Runs in the calling thread's TBB arena: limit threads with tbb::global_control or a task_arena.
-ExperimentResult RunExperiment(const ScenarioSpec& spec, const DayCallback& on_day = {});
+// Runs one replication (its world, arrivals, inspections and random picks all drawn from streams
+// keyed by (seed, replication)) in the calling thread's TBB arena: limit threads with
+// tbb::global_control or a task_arena.
+ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replication = 0,
+                               const DayCallback& on_day = {});
 
 }  // namespace crsim::sim

@@ -38,7 +38,7 @@ namespace crsim::sim {
 
 class Generator {
  public:
-  Generator(const World& world, const ScenarioSpec& spec);
+  Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication = 0);
 
   // Number of declarations lodged on day d.
   std::uint64_t DeclarationCount(std::int64_t day) const;

@@ -30,7 +30,7 @@ struct InspectionOutcomes {
 
 class Inspector {
  public:
-  Inspector(const ScenarioSpec& spec);
+  explicit Inspector(const ScenarioSpec& spec, std::uint32_t replication = 0);
 
   // Inspects day's rows with outcomes.inspected set, fills the other outcome columns and returns the
   // day's metrics (all declarations, not only inspected ones). Parallel over chunks; the metrics are

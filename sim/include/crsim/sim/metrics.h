@@ -50,4 +50,7 @@ struct KpiDefinition {
 // The KPIs in the order they are printed and stored.
 const std::vector<KpiDefinition>& KpiDefinitions();
 
+// The KPI's name as printed in tables: "duty_recovered_eur" -> "duty recovered (EUR)".
+std::string KpiLabel(const KpiDefinition& kpi);
+
 }  // namespace crsim::sim

@@ -19,8 +19,8 @@
 
 namespace crsim::sim {
 
-// Independent random streams. The value is part of the counter: never renumber a stream, or every
-// published result changes.
+// Independent random streams (at most 255). The value is part of the counter: never renumber a
+// stream, or every published result changes.
 enum class Stream : std::uint32_t {
   kWorld = 1,           // catalogue, traders, portfolios: counter (entity kind, index, block)
   kArrivals = 2,        // daily declaration counts: counter (day, draw)
@@ -31,14 +31,19 @@ enum class Stream : std::uint32_t {
 
 using RandomBlock = std::array<std::uint32_t, 4>;
 
+// Keyed by the seed; the replication index and the stream share the counter's last word
+// (replication << 8 | stream), so replication 0 draws exactly what a single run draws.
 class CounterRandom {
  public:
-  explicit CounterRandom(std::uint64_t seed)
-      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}} {}
+  static constexpr std::uint32_t kMaxReplications = 1u << 24;
+
+  explicit CounterRandom(std::uint64_t seed, std::uint32_t replication = 0)
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}},
+        replication_bits_(replication << 8) {}
 
   // Four independent uniform 32-bit words for the coordinates (stream, a, b, c).
   RandomBlock Block(Stream stream, std::uint32_t a, std::uint32_t b, std::uint32_t c) const {
-    const r123::Philox4x32::ctr_type counter = {{a, b, c, static_cast<std::uint32_t>(stream)}};
+    const r123::Philox4x32::ctr_type counter = {{a, b, c, replication_bits_ | static_cast<std::uint32_t>(stream)}};
     const r123::Philox4x32::ctr_type out = generator_(counter, key_);
     return {out[0], out[1], out[2], out[3]};
   }
@@ -46,6 +51,7 @@ class CounterRandom {
  private:
   r123::Philox4x32 generator_;
   r123::Philox4x32::key_type key_;
+  std::uint32_t replication_bits_;
 };
 
 // Words from consecutive blocks (stream, a, b, 0), (stream, a, b, 1), ... of one logical

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "crsim/sim/experiment.h"
 #include "crsim/sim/scenario.h"
@@ -20,9 +21,10 @@ struct RunProvenance {
   std::string command_line;
 };
 
-// Writes results atomically: a temporary file renamed to `path` once complete.
-void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec, const ExperimentResult& result,
-                      const RunProvenance& provenance);
+// Writes results atomically: a temporary file renamed to `path` once complete. One replication is
+// written at the top level (/strategies/...); several under /replications/<r>/ with a /summary.
+void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spec,
+                      const std::vector<ExperimentResult>& replications, const RunProvenance& provenance);
 
 const char* CrsimVersion();
 const char* CrsimGitRevision();

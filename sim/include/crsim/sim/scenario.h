@@ -23,6 +23,7 @@ struct RunSpec {
   std::int64_t warmup_days = 0;     // first days left out of the totals (still in the daily series); 0..days-1
   std::vector<std::string> strategies = {"random", "topk", "hybrid"};  // non-empty, unique, registered names
   std::int64_t chunk_size = 16384;  // declarations per parallel generation chunk; 64..16777216; never changes results
+  std::int64_t replications = 1;    // independent replications (distinct random streams); 1..10000
 };
 
 // [arrivals]

@@ -72,7 +72,7 @@ struct World {
   Traders traders;
 };
 
-World BuildWorld(const ScenarioSpec& spec);
+World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication = 0);
 
 // Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
 // Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
