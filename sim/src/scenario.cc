@@ -38,6 +38,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "crsim/data/did_you_mean.h"
 #include "crsim/data/input_error.h"
 #include "crsim/kernels/risk_rules.h"
 
@@ -105,12 +106,6 @@ constexpr TableKeys kTablesWithValues[] = {
 // ---------------------------------------------------------------------------------------------
 // Small text helpers.
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
-
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
@@ -132,54 +127,6 @@ std::string JoinKey(const std::string& path, std::string_view key) {
 
 std::string JoinIndex(const std::string& path, std::size_t index) {
   return fmt::format("{}[{}]", path, index);
-}
-
-// Optimal string alignment distance (Damerau-Levenshtein restricted to adjacent transpositions).
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  const std::size_t rows = a.size() + 1;
-  const std::size_t cols = b.size() + 1;
-  std::vector<std::size_t> d(rows * cols);
-  auto at = [&](std::size_t i, std::size_t j) -> std::size_t& { return d[i * cols + j]; };
-  for (std::size_t i = 0; i < rows; ++i) at(i, 0) = i;
-  for (std::size_t j = 0; j < cols; ++j) at(0, j) = j;
-  for (std::size_t i = 1; i < rows; ++i) {
-    for (std::size_t j = 1; j < cols; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      std::size_t best = std::min({at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        best = std::min(best, at(i - 2, j - 2) + 1);
-      }
-      at(i, j) = best;
-    }
-  }
-  return at(rows - 1, cols - 1);
-}
-
-// The closest candidate to `typed`, if it is close enough to be a plausible typo: a case-insensitive
-// edit distance of at most 2, or of a third of the typed length for long names; at most 1 for names
-// of up to 3 characters (where 2 edits would make any two-letter code "close"). Ties go to the
-// candidate listed first.
-template <typename Range>
-std::optional<std::string> DidYouMean(std::string_view typed, const Range& candidates) {
-  const std::string typed_lower = Lower(typed);
-  const std::size_t limit = typed.size() <= 3 ? 1 : std::max<std::size_t>(2, typed.size() / 3);
-  std::optional<std::string> best;
-  std::size_t best_distance = limit + 1;
-  for (const auto& candidate : candidates) {
-    const std::string_view candidate_view(candidate);
-    const std::size_t distance = EditDistance(typed_lower, Lower(candidate_view));
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = std::string(candidate_view);
-    }
-  }
-  return best;
-}
-
-template <typename Range>
-std::string HintSuffix(std::string_view typed, const Range& candidates) {
-  if (auto hint = DidYouMean(typed, candidates)) return fmt::format("; did you mean \"{}\"?", *hint);
-  return "";
 }
 
 template <typename Range>
