@@ -1,40 +1,94 @@
 #include "crsim/data/csv.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <utility>
 
 #include "crsim/data/input_error.h"
 
 namespace crsim::data {
 
 CsvDocument CsvDocument::Load(const std::filesystem::path& path, char delimiter) {
-  std::ifstream file(path, std::ios::binary);
   std::error_code error;
-  if (!file || std::filesystem::is_directory(path, error)) {
-    const std::string reason = std::filesystem::is_directory(path, error) ? "is a directory" : std::strerror(errno);
+  if (std::filesystem::is_directory(path, error)) {
+    throw InputError({{path.string(), 0, 0, "", "cannot read the CSV file: it is a directory"}});
+  }
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) {
+    throw InputError({{path.string(), 0, 0, "", std::string("cannot read the CSV file: ") + std::strerror(errno)}});
+  }
+  struct stat status {};
+  if (::fstat(descriptor, &status) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(descriptor);
     throw InputError({{path.string(), 0, 0, "", "cannot read the CSV file: " + reason}});
   }
-  std::string text;
-  file.seekg(0, std::ios::end);
-  text.resize(static_cast<std::size_t>(file.tellg()));
-  file.seekg(0, std::ios::beg);
-  file.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!file) throw InputError({{path.string(), 0, 0, "", "error while reading the CSV file"}});
-  return FromText(std::move(text), path.string(), delimiter);
+  CsvDocument document;
+  document.source_name_ = path.string();
+  document.delimiter_ = delimiter;
+  const auto size = static_cast<std::size_t>(status.st_size);
+  if (size > 0) {
+    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, descriptor, 0);
+    if (mapping == MAP_FAILED) {
+      const std::string reason = std::strerror(errno);
+      ::close(descriptor);
+      throw InputError({{path.string(), 0, 0, "", "cannot map the CSV file: " + reason}});
+    }
+    ::madvise(mapping, size, MADV_SEQUENTIAL);
+    document.mapping_ = mapping;
+    document.mapping_size_ = size;
+    document.text_ = std::string_view(static_cast<const char*>(mapping), size);
+  }
+  ::close(descriptor);
+  document.Index();
+  document.RequireHeader();
+  return document;
 }
 
 CsvDocument CsvDocument::FromText(std::string text, std::string source_name, char delimiter) {
   CsvDocument document;
   document.source_name_ = std::move(source_name);
-  document.text_ = std::move(text);
+  document.owned_text_ = std::move(text);
+  document.text_ = document.owned_text_;
   document.delimiter_ = delimiter;
   document.Index();
-  if (document.record_begin_.empty() && document.header_.empty()) {
-    throw InputError({{document.source_name_, 0, 0, "", "the CSV file is empty: it has no header line"}});
-  }
+  document.RequireHeader();
   return document;
+}
+
+void CsvDocument::RequireHeader() const {
+  if (header_.empty()) {
+    throw InputError({{source_name_, 0, 0, "", "the CSV file is empty: it has no header line"}});
+  }
+}
+
+CsvDocument::CsvDocument(CsvDocument&& other) noexcept { *this = std::move(other); }
+
+CsvDocument& CsvDocument::operator=(CsvDocument&& other) noexcept {
+  if (this == &other) return *this;
+  if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
+  const bool owned = other.mapping_ == nullptr;
+  source_name_ = std::move(other.source_name_);
+  owned_text_ = std::move(other.owned_text_);
+  mapping_ = std::exchange(other.mapping_, nullptr);
+  mapping_size_ = std::exchange(other.mapping_size_, 0);
+  text_ = owned ? std::string_view(owned_text_) : std::string_view(static_cast<const char*>(mapping_), mapping_size_);
+  other.text_ = {};
+  delimiter_ = other.delimiter_;
+  header_ = std::move(other.header_);
+  record_begin_ = std::move(other.record_begin_);
+  record_end_ = std::move(other.record_end_);
+  record_line_ = std::move(other.record_line_);
+  return *this;
+}
+
+CsvDocument::~CsvDocument() {
+  if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
 }
 
 void CsvDocument::Index() {

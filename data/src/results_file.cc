@@ -130,6 +130,30 @@ void ResultsFile::WriteSeries(const std::string& dataset_path, std::span<const s
   WriteDataset(file_, dataset_path, H5T_NATIVE_INT64, values);
 }
 
+void ResultsFile::WriteSeries(const std::string& dataset_path, std::span<const std::int32_t> values) {
+  WriteDataset(file_, dataset_path, H5T_NATIVE_INT32, values);
+}
+
+void ResultsFile::WriteSeries(const std::string& dataset_path, std::span<const std::int8_t> values) {
+  WriteDataset(file_, dataset_path, H5T_NATIVE_INT8, values);
+}
+
+namespace {
+hid_t VariableStringType() {
+  const hid_t type = Check(H5Tcopy(H5T_C_S1), "string type");
+  Check(H5Tset_size(type, H5T_VARIABLE), "variable string size");
+  Check(H5Tset_cset(type, H5T_CSET_UTF8), "string charset");
+  return type;
+}
+}  // namespace
+
+void ResultsFile::WriteStrings(const std::string& dataset_path, const std::vector<std::string>& values) {
+  std::vector<const char*> pointers;
+  for (const std::string& value : values) pointers.push_back(value.c_str());
+  Handle type(VariableStringType(), H5Tclose);
+  WriteDataset(file_, dataset_path, type.get(), std::span<const char* const>(pointers));
+}
+
 void ResultsFile::Commit() {
   const hid_t file = std::exchange(file_, -1);
   if (H5Fclose(file) < 0) {
@@ -164,6 +188,20 @@ std::vector<double> ResultsReader::ReadDoubles(const std::string& dataset_path) 
 
 std::vector<std::int64_t> ResultsReader::ReadIntegers(const std::string& dataset_path) const {
   return ReadDataset<std::int64_t>(file_, dataset_path, H5T_NATIVE_INT64);
+}
+
+std::vector<std::string> ResultsReader::ReadStrings(const std::string& dataset_path) const {
+  Handle type(VariableStringType(), H5Tclose);
+  Handle dataset(Check(H5Dopen2(file_, dataset_path.c_str(), H5P_DEFAULT), "open dataset " + dataset_path), H5Dclose);
+  Handle space(Check(H5Dget_space(dataset.get()), "dataspace of " + dataset_path), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  std::vector<char*> pointers(static_cast<std::size_t>(count), nullptr);
+  if (count > 0) {
+    Check(H5Dread(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "read " + dataset_path);
+  }
+  std::vector<std::string> values(pointers.begin(), pointers.end());
+  if (count > 0) H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  return values;
 }
 
 std::string ResultsReader::ReadStringAttribute(const std::string& object_path, const std::string& name) const {

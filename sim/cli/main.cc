@@ -2,6 +2,7 @@
 //
 //   crsim validate FILE [--set key=value]...
 //   crsim run FILE [--out DIR] [--threads N] [--seed S] [--replications R] [--set key=value]...
+//   crsim import --csv FILE --schema SCHEMA.toml --out FILE.h5 [--threads N] [--skip-bad-rows]
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
 // 1 any other failure.
@@ -10,6 +11,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "crsim/data/declaration_import.h"
 #include "crsim/data/input_error.h"
 #include "crsim/sim/experiment.h"
 #include "crsim/sim/replications.h"
@@ -29,6 +32,10 @@ constexpr int kExitBadInput = 2;
 
 struct Options {
   std::string scenario_path;
+  std::string csv_path;
+  std::string schema_path;
+  std::string out_file;
+  bool skip_bad_rows = false;
   std::vector<std::string> overrides;
   std::string out_dir;
   int threads = 0;
@@ -85,6 +92,36 @@ int Run(const Options& options, const std::string& command_line) {
   return 0;
 }
 
+int Import(const Options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
+  const std::filesystem::path out = options.out_file;
+  std::error_code error;
+  if (out.has_parent_path() && !std::filesystem::is_directory(out.parent_path(), error)) {
+    throw crsim::InputError({{"--out", 0, 0, "", "directory " + out.parent_path().string() + " does not exist"}});
+  }
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  const crsim::data::CsvDocument csv = crsim::data::CsvDocument::Load(options.csv_path, schema.delimiter);
+  crsim::data::ImportOptions import_options;
+  import_options.skip_bad_rows = options.skip_bad_rows;
+  const crsim::data::ImportedDeclarations imported = crsim::data::ImportDeclarations(csv, schema, import_options);
+  crsim::data::WriteImportedDeclarations(out, imported, schema, crsim::sim::CrsimVersion());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fmt::print("{}: {} rows imported into {} ({:.1f} MB in {:.2f} s with {} thread(s))\n", options.csv_path,
+             imported.rows, out.string(), static_cast<double>(csv.byte_size()) / 1e6, seconds, threads);
+  for (const crsim::data::ImportedColumn& column : imported.columns) {
+    if (!column.dictionary.empty()) {
+      fmt::print("  {:<20} {} categories\n", column.name, column.dictionary.size() - 1);
+    }
+  }
+  if (imported.skipped_rows > 0) {
+    fmt::print(stderr, "crsim: warning: skipped {} bad row(s); the first:\n", imported.skipped_rows);
+    for (const crsim::InputProblem& problem : imported.skipped_examples) fmt::print(stderr, "  {}\n", problem.Format());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +145,15 @@ int main(int argc, char** argv) {
                   "Independent replications, same as --set run.replications=R; reports means with 95% intervals");
   run->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
 
+  CLI::App* import = app.add_subcommand("import", "Import a CSV export of declarations into an HDF5 file");
+  import->add_option("--csv", options.csv_path, "CSV file, first line a header")->required();
+  import->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
+  import->add_option("--out", options.out_file, "HDF5 file to write")->required();
+  import->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1, 4096));
+  import->add_flag("--skip-bad-rows", options.skip_bad_rows,
+                   "Leave out malformed rows (and report how many) instead of stopping at them");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,7 +164,9 @@ int main(int argc, char** argv) {
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   try {
-    return validate->parsed() ? Validate(options) : Run(options, command_line);
+    if (validate->parsed()) return Validate(options);
+    if (import->parsed()) return Import(options);
+    return Run(options, command_line);
   } catch (const crsim::InputError& e) {
     std::fprintf(stderr, "crsim: error: invalid input\n%s\n", e.what());
     return kExitBadInput;

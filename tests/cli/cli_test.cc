@@ -189,5 +189,45 @@ TEST_F(CliTest, ReplicationsWriteEachRunAndASummary) {
   EXPECT_NE(bad.output.find("run.replications"), std::string::npos) << bad.output;
 }
 
+TEST_F(CliTest, ImportsTheSharedKcsDataWithItsSchema) {
+  const std::string kcs = std::string(CRSIM_SOURCE_DIR) + "/../shared/data/kcs-customs/df_syn_valid_eng.csv";
+  if (!std::filesystem::exists(kcs)) GTEST_SKIP() << "shared KCS data not present at " << kcs;
+  const std::string out = (dir_ / "valid.h5").string();
+  const Outcome outcome = RunCli("import --csv " + kcs + " --schema " + std::string(CRSIM_SOURCE_DIR) +
+                                 "/data/schemas/kcs.toml --out " + out);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const data::ResultsReader reader(out);
+  EXPECT_EQ(reader.ReadIntegerAttribute("/", "rows"), 8134) << "the README's row count";
+  const std::vector<std::int64_t> fraud = reader.ReadIntegers("/columns/fraud");
+  std::int64_t frauds = 0;
+  for (const std::int64_t label : fraud) frauds += label;
+  // Counted independently: awk -F, 'NR>1{s+=$21} END{print s}' df_syn_valid_eng.csv
+  EXPECT_EQ(frauds, 1704);
+  EXPECT_EQ(reader.ReadStrings("/dictionaries/office").front(), "<unknown>");
+}
+
+TEST_F(CliTest, ImportBadInputExitsWithTwoAndWritesNothing) {
+  const std::string schema = Write("schema.toml", "[columns]\ndate = \"Date\"\nhs6 = \"HS\"\nvalue = \"Price\"\n");
+  const std::string csv = Write("d.csv", "Date,HS,Price\n2020-01-01,440890,10\n2020-01-02,440890,abc\n");
+  const std::string out = (dir_ / "d.h5").string();
+  const Outcome bad = RunCli("import --csv " + csv + " --schema " + schema + " --out " + out);
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("d.csv:3:19: value: not a number: \"abc\""), std::string::npos) << bad.output;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  const Outcome skipped = RunCli("import --csv " + csv + " --schema " + schema + " --out " + out + " --skip-bad-rows");
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.output;
+  EXPECT_NE(skipped.output.find("skipped 1 bad row"), std::string::npos) << skipped.output;
+  EXPECT_EQ(data::ResultsReader(out).ReadIntegerAttribute("/", "rows"), 1);
+
+  const std::string bad_schema = Write("bad.toml", "[columns]\ndate = \"Date\"\nhs6 = \"HS\"\nvalue = \"Prise\"\n");
+  const Outcome missing = RunCli("import --csv " + csv + " --schema " + bad_schema + " --out " + out + "2");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("bad.toml:4:9: columns.value"), std::string::npos) << missing.output;
+  EXPECT_FALSE(std::filesystem::exists(out + "2"));
+  const Outcome no_file = RunCli("import --csv " + (dir_ / "none.csv").string() + " --schema " + schema + " --out " + out);
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.output;
+}
+
 }  // namespace
 }  // namespace crsim

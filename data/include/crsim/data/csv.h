@@ -5,7 +5,7 @@
 // Records end at "\n" or "\r\n". The first record is the header. Blank lines are skipped. Bytes
 // are passed through unchanged (UTF-8 stays UTF-8).
 //
-// How: Load reads the file once and indexes record boundaries in one sequential pass (memchr for
+// How: Load maps the file into memory (mmap: no copy) and indexes record boundaries in one sequential pass (memchr for
 // newlines; quote parity is only tracked on lines that contain a quote), so that records can then
 // be split into fields from any thread, in any order. Memory: the file plus 16 bytes per record.
 //
@@ -34,6 +34,12 @@ class CsvDocument {
   const std::vector<std::string>& header() const { return header_; }
   std::size_t record_count() const { return record_begin_.size(); }  // data records, header excluded
   std::size_t byte_size() const { return text_.size(); }
+
+  CsvDocument(CsvDocument&& other) noexcept;
+  CsvDocument& operator=(CsvDocument&& other) noexcept;
+  CsvDocument(const CsvDocument&) = delete;
+  CsvDocument& operator=(const CsvDocument&) = delete;
+  ~CsvDocument();
   std::int64_t line(std::size_t record) const { return record_line_[record]; }  // 1-based line of its start
 
   struct Problem {
@@ -52,11 +58,15 @@ class CsvDocument {
  private:
   CsvDocument() = default;
   void Index();
+  void RequireHeader() const;
   bool SplitRange(std::size_t begin, std::size_t end, std::vector<std::string_view>& fields, std::string& scratch,
                   Problem& problem) const;
 
   std::string source_name_;
-  std::string text_;
+  std::string owned_text_;      // FromText
+  void* mapping_ = nullptr;     // Load: the mapped file
+  std::size_t mapping_size_ = 0;
+  std::string_view text_;       // the document, in owned_text_ or mapping_
   char delimiter_ = ',';
   std::vector<std::string> header_;
   std::vector<std::uint64_t> record_begin_;  // byte offsets

@@ -32,6 +32,10 @@ class ResultsFile {
   void CreateGroup(const std::string& group_path);
   void WriteSeries(const std::string& dataset_path, std::span<const double> values);
   void WriteSeries(const std::string& dataset_path, std::span<const std::int64_t> values);
+  void WriteSeries(const std::string& dataset_path, std::span<const std::int32_t> values);
+  void WriteSeries(const std::string& dataset_path, std::span<const std::int8_t> values);
+  // A 1-D dataset of variable-length UTF-8 strings.
+  void WriteStrings(const std::string& dataset_path, const std::vector<std::string>& values);
 
   // Closes the file and renames it to its final path. Throws std::runtime_error on failure.
   void Commit();
@@ -54,7 +58,8 @@ class ResultsReader {
 
   bool Exists(const std::string& object_path) const;
   std::vector<double> ReadDoubles(const std::string& dataset_path) const;
-  std::vector<std::int64_t> ReadIntegers(const std::string& dataset_path) const;
+  std::vector<std::int64_t> ReadIntegers(const std::string& dataset_path) const;  // any integer dataset
+  std::vector<std::string> ReadStrings(const std::string& dataset_path) const;
   std::string ReadStringAttribute(const std::string& object_path, const std::string& name) const;
   std::int64_t ReadIntegerAttribute(const std::string& object_path, const std::string& name) const;
 
