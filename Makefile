@@ -3,7 +3,9 @@ JOBS ?= $(shell nproc)
 SCENARIO ?= scenarios/baseline.toml
 CRSIM := build/release/sim/cli/crsim
 
-.PHONY: deps demo test test-release test-asan bench build clean
+FUZZ_RUNS ?= 50000
+
+.PHONY: deps demo test test-release test-asan bench build fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +29,14 @@ test-asan: deps
 
 bench: build
 	build/release/bench/crsim_bench --benchmark_counters_tabular=true $(BENCH_ARGS)
+
+# A bounded libFuzzer run of the CSV import (clang, ASan+UBSan), from the seed corpus.
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS) --target csv_import_fuzz
+	@corpus=$$(mktemp -d) && cp tests/fuzz/corpus/* $$corpus/ && \
+	  build/fuzz/tests/fuzz/csv_import_fuzz -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=20 $$corpus \
+	    > build/fuzz/fuzz.log 2>&1; status=$$?; tail -n 2 build/fuzz/fuzz.log; rm -rf $$corpus; exit $$status
 
 clean:
 	rm -rf build out

@@ -8,6 +8,7 @@ packages=(
   libtbb-dev libhdf5-dev hdf5-tools libhwy-dev librandom123-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 
 if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null 2>&1; then
