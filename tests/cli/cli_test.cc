@@ -206,6 +206,22 @@ TEST_F(CliTest, ImportsTheSharedKcsDataWithItsSchema) {
   EXPECT_EQ(reader.ReadStrings("/dictionaries/office").front(), "<unknown>");
 }
 
+TEST_F(CliTest, ImportsTheKcsSampleFixture) {
+  const std::string source = CRSIM_SOURCE_DIR;
+  const std::string out = (dir_ / "sample.h5").string();
+  const Outcome outcome = RunCli("import --csv " + source + "/tests/data/fixtures/kcs_valid_sample.csv --schema " +
+                                 source + "/data/schemas/kcs.toml --out " + out + " --threads 2");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const data::ResultsReader reader(out);
+  EXPECT_EQ(reader.ReadIntegerAttribute("/", "rows"), 200);
+  std::int64_t frauds = 0;
+  for (const std::int64_t label : reader.ReadIntegers("/columns/fraud")) frauds += label;
+  // Counted independently: awk -F, 'NR>1{s+=$21} END{print s}'; distinct offices: cut -d, -f3 | sort -u.
+  EXPECT_EQ(frauds, 33);
+  EXPECT_EQ(reader.ReadStrings("/dictionaries/office").size(), 20u + 1u) << "20 offices and <unknown>";
+  EXPECT_EQ(reader.ReadIntegers("/columns/hs6").front(), 760711) << "first row's HS6 code";
+}
+
 TEST_F(CliTest, ImportBadInputExitsWithTwoAndWritesNothing) {
   const std::string schema = Write("schema.toml", "[columns]\ndate = \"Date\"\nhs6 = \"HS\"\nvalue = \"Price\"\n");
   const std::string csv = Write("d.csv", "Date,HS,Price\n2020-01-01,440890,10\n2020-01-02,440890,abc\n");
