@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 SCENARIO ?= scenarios/baseline.toml
 CRSIM := build/release/sim/cli/crsim
 
-.PHONY: deps demo test test-release test-asan bench build clean
+.PHONY: deps demo test test-release test-asan bench build clean perf-gate perf-gate-update
 
 deps:
 	@scripts/install-deps.sh
@@ -27,6 +27,16 @@ test-asan: deps
 
 bench: build
 	build/release/bench/crsim_bench --benchmark_counters_tabular=true $(BENCH_ARGS)
+
+# Instruction-count performance gate (bench/gate/README.md): fails when a key kernel executes more
+# than 3% more instructions than bench/gate/baseline.json records; perf-gate-update rewrites it.
+perf-gate: build
+	@cmake --build --preset release -j $(JOBS) --target crsim_gate
+	scripts/perf-gate.py --build-dir build/release
+
+perf-gate-update: build
+	@cmake --build --preset release -j $(JOBS) --target crsim_gate
+	scripts/perf-gate.py --build-dir build/release --update
 
 clean:
 	rm -rf build out
