@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 SCENARIO ?= scenarios/baseline.toml
 CRSIM := build/release/sim/cli/crsim
 
-.PHONY: deps demo test test-release test-asan bench build clean perf-gate perf-gate-update
+.PHONY: deps demo test test-release test-asan bench build clean perf-gate perf-gate-update bench-compare
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,14 @@ perf-gate: build
 perf-gate-update: build
 	@cmake --build --preset release -j $(JOBS) --target crsim_gate
 	scripts/perf-gate.py --build-dir build/release --update
+
+# Wall-clock comparison with another revision, for humans (not run in CI): BASE's crsim_bench is built
+# in a temporary git worktree, both run BENCH_REPETITIONS times, compare.py's U test reports.
+#   make bench-compare BASE=main [BENCH_FILTER='BM_RuleKernel/simd'] [BENCH_REPETITIONS=15]
+BENCH_FILTER ?= rows:1048576
+BENCH_REPETITIONS ?= 9
+bench-compare: build
+	JOBS=$(JOBS) BENCH_ARGS="$(BENCH_ARGS)" scripts/bench-compare.sh "$(BASE)" "$(BENCH_FILTER)" $(BENCH_REPETITIONS)
 
 clean:
 	rm -rf build out
