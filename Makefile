@@ -5,7 +5,7 @@ CRSIM := build/release/sim/cli/crsim
 
 FUZZ_RUNS ?= 50000
 
-.PHONY: deps demo test test-release test-asan bench build fuzz clean
+.PHONY: deps demo test test-release test-asan bench build fuzz clean perf-gate perf-gate-update bench-compare
 
 deps:
 	@scripts/install-deps.sh
@@ -37,6 +37,24 @@ fuzz: deps
 	@corpus=$$(mktemp -d) && cp tests/fuzz/corpus/* $$corpus/ && \
 	  build/fuzz/tests/fuzz/csv_import_fuzz -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=20 $$corpus \
 	    > build/fuzz/fuzz.log 2>&1; status=$$?; tail -n 2 build/fuzz/fuzz.log; rm -rf $$corpus; exit $$status
+
+# Instruction-count performance gate (bench/gate/README.md): fails when a key kernel executes more
+# than 3% more instructions than bench/gate/baseline.json records; perf-gate-update rewrites it.
+perf-gate: build
+	@cmake --build --preset release -j $(JOBS) --target crsim_gate
+	scripts/perf-gate.py --build-dir build/release
+
+perf-gate-update: build
+	@cmake --build --preset release -j $(JOBS) --target crsim_gate
+	scripts/perf-gate.py --build-dir build/release --update
+
+# Wall-clock comparison with another revision, for humans (not run in CI): BASE's crsim_bench is built
+# in a temporary git worktree, both run BENCH_REPETITIONS times, compare.py's U test reports.
+#   make bench-compare BASE=main [BENCH_FILTER='BM_RuleKernel/simd'] [BENCH_REPETITIONS=15]
+BENCH_FILTER ?= rows:1048576
+BENCH_REPETITIONS ?= 9
+bench-compare: build
+	JOBS=$(JOBS) BENCH_ARGS="$(BENCH_ARGS)" scripts/bench-compare.sh "$(BASE)" "$(BENCH_FILTER)" $(BENCH_REPETITIONS)
 
 clean:
 	rm -rf build out

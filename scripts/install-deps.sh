@@ -8,7 +8,9 @@ packages=(
   libtbb-dev libhdf5-dev hdf5-tools libhwy-dev librandom123-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev          # make fuzz (libFuzzer)
+  valgrind python3                  # make perf-gate (callgrind, scripts/perf-gate.py)
+  libbenchmark-tools python3-scipy  # make bench-compare (compare.py and its significance test)
 )
 
 if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null 2>&1; then
