@@ -284,7 +284,7 @@ TEST(SelectTopKPerGroup, HugeSingleGroupAtEveryCapacity) {
 TEST(SelectTopKPerGroup, FallsBackWhenTheSampleMisleads) {
   const std::size_t rows = std::size_t{1} << 20;
   const std::size_t period = TopKSamplePeriodRows(rows);
-  ASSERT_EQ(period, 256u);
+  ASSERT_EQ(period, 1024u);
   Case c;
   for (std::size_t i = 0; i < rows; ++i) {
     const bool sampled = i % period < kTopKSampleBlockRows;
@@ -292,7 +292,7 @@ TEST(SelectTopKPerGroup, FallsBackWhenTheSampleMisleads) {
     c.group.push_back(static_cast<std::uint16_t>(i % 3 == 0 ? 1 : 0));
     c.preselected.push_back(0);
   }
-  // Group 0: 50000 > its ~43700 rows at 10.0 (all sampled); group 1: 500 < its ~21800, no fallback.
+  // Group 0: 50000 > its ~10900 rows at 10.0 (all sampled); group 1: 500 < its ~5500, no fallback.
   c.capacity = {50000, 500};
   const Selection expected = Reference(c);
   ForEachTarget([&] {
