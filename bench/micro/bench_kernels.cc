@@ -1,21 +1,27 @@
 // Micro-benchmarks of the risk kernels, scalar reference vs Highway SIMD (best target of this CPU):
 //   BM_RuleKernel/<scalar|simd>/rows:N       ten rules with mixed conditions
 //   BM_UnitValueKernel/<scalar|simd>/rows:N  robust unit-value z against 2000 HS6 references
+//   BM_TopK/<scalar|simd|simd_tbb>/rows:N    top 1% per office (20 offices) of a risk-score mixture
 // N = 1K .. 16M rows in powers of 4; items/s = declarations per second (bytes/s counts the columns
 // read and written, to compare with the ~37 GB/s one-core memory bandwidth of the target machine).
 // Inputs are built once per size, outside the timing loop; only the latest size is kept so that the
 // 16M-row runs do not hold every smaller size in memory too.
 #include <benchmark/benchmark.h>
+#include <tbb/task_arena.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <vector>
 
 #include "crsim/kernels/risk_rules.h"
+#include "crsim/kernels/top_k.h"
 #include "crsim/kernels/unit_value.h"
 
 namespace crsim::kernels {
@@ -205,6 +211,90 @@ void BM_UnitValueKernelSimd(benchmark::State& state) {
   RunUnitValueKernel(state, RobustUnitValueZ);
 }
 
+// Top-k selection inputs: a risk-score mixture like the simulator's (30% exact zeros - nothing
+// fired -, 10% on a few rule-weight sums - exact ties -, 60% continuous, a logistic of a normal),
+// 20 offices of unequal size (weights 1..20), capacity 1% of each office's rows.
+struct TopKInputs {
+  std::size_t rows = 0;
+  std::vector<float> priority;
+  std::vector<std::uint16_t> office;
+  std::vector<std::uint32_t> capacity;
+  std::vector<std::uint8_t> selected;
+};
+
+std::unique_ptr<TopKInputs> BuildTopKInputs(std::size_t rows) {
+  auto inputs = std::make_unique<TopKInputs>();
+  inputs->rows = rows;
+  std::mt19937 rng(20261201u);
+  std::vector<double> office_weight;
+  for (std::size_t office = 0; office < kNumOffices; ++office) office_weight.push_back(static_cast<double>(office + 1));
+  std::discrete_distribution<int> office(office_weight.begin(), office_weight.end());
+  std::uniform_int_distribution<int> percent(0, 99);
+  std::normal_distribution<float> logit(-2.0f, 1.5f);
+  constexpr float kRuleSums[] = {0.4f, 0.7f, 0.8f, 1.0f, 1.2f, 1.5f, 2.0f, 2.5f};
+  std::uniform_int_distribution<int> rule_sum(0, 7);
+  std::vector<std::uint32_t> office_rows(kNumOffices, 0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const int roll = percent(rng);
+    const float score = roll < 30   ? 0.0f
+                        : roll < 40 ? kRuleSums[rule_sum(rng)]
+                                    : 3.0f / (1.0f + std::exp(-logit(rng)));
+    const auto office_index = static_cast<std::uint16_t>(office(rng));
+    inputs->priority.push_back(score);
+    inputs->office.push_back(office_index);
+    ++office_rows[office_index];
+  }
+  for (const std::uint32_t office_size : office_rows) inputs->capacity.push_back(office_size / 100);
+  inputs->selected.assign(rows, 0);
+  return inputs;
+}
+
+TopKInputs& TopKInputsFor(std::size_t rows) {
+  static std::unique_ptr<TopKInputs> cached;
+  if (!cached || cached->rows != rows) {
+    cached.reset();
+    cached = BuildTopKInputs(rows);
+  }
+  return *cached;
+}
+
+using TopKKernel = std::uint64_t (*)(std::span<const float>, std::span<const std::uint16_t>,
+                                     std::span<const std::uint32_t>, std::span<std::uint8_t>);
+
+// Manual time: only the selection call is timed, not the reset of the selected column between
+// iterations (the kernel reads and writes it, so every iteration must start from zeros).
+// `threads` = 0 runs the kernel on the calling thread without an arena (the scalar reference).
+void RunTopK(benchmark::State& state, TopKKernel kernel, int threads) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  TopKInputs& inputs = TopKInputsFor(rows);
+  std::optional<tbb::task_arena> arena;
+  if (threads > 0) arena.emplace(threads);
+  std::uint64_t taken = 0;
+  for (auto _ : state) {
+    std::fill(inputs.selected.begin(), inputs.selected.end(), std::uint8_t{0});
+    benchmark::ClobberMemory();
+    const auto start = std::chrono::steady_clock::now();
+    if (arena) {
+      arena->execute([&] { taken = kernel(inputs.priority, inputs.office, inputs.capacity, inputs.selected); });
+    } else {
+      taken = kernel(inputs.priority, inputs.office, inputs.capacity, inputs.selected);
+    }
+    benchmark::DoNotOptimize(taken);
+    benchmark::ClobberMemory();
+    const auto stop = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(stop - start).count());
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+  // Read: f32 priority + u16 office + u8 selected (the selected rows are also written: 1%).
+  state.SetBytesProcessed(processed * (4 + 2 + 1));
+  state.counters["selected"] = static_cast<double>(taken);
+}
+
+void BM_TopKScalar(benchmark::State& state) { RunTopK(state, SelectTopKPerGroupReference, 0); }
+void BM_TopKSimd(benchmark::State& state) { RunTopK(state, SelectTopKPerGroup, 1); }
+void BM_TopKSimdTbb(benchmark::State& state) { RunTopK(state, SelectTopKPerGroup, 2); }
+
 BENCHMARK(BM_RuleKernelScalar)
     ->Name("BM_RuleKernel/scalar")
     ->ArgName("rows")
@@ -225,6 +315,24 @@ BENCHMARK(BM_UnitValueKernelSimd)
     ->ArgName("rows")
     ->RangeMultiplier(4)
     ->Range(kMinRows, kMaxRows);
+BENCHMARK(BM_TopKScalar)
+    ->Name("BM_TopK/scalar")
+    ->ArgName("rows")
+    ->RangeMultiplier(4)
+    ->Range(kMinRows, kMaxRows)
+    ->UseManualTime();
+BENCHMARK(BM_TopKSimd)
+    ->Name("BM_TopK/simd")
+    ->ArgName("rows")
+    ->RangeMultiplier(4)
+    ->Range(kMinRows, kMaxRows)
+    ->UseManualTime();
+BENCHMARK(BM_TopKSimdTbb)
+    ->Name("BM_TopK/simd_tbb")
+    ->ArgName("rows")
+    ->RangeMultiplier(4)
+    ->Range(kMinRows, kMaxRows)
+    ->UseManualTime();
 
 }  // namespace
 }  // namespace crsim::kernels
