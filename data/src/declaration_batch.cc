@@ -15,10 +15,14 @@ void DeclarationBatch::Reset(std::int64_t day, std::size_t size) {
   declared_.declared_quantity.resize(size);
   declared_.unit_value.resize(size);
   declared_.trader_age_days.resize(size);
+  declared_.departure.resize(size);
   truth_.fraud_type.resize(size);
   truth_.true_value.resize(size);
   truth_.true_hs6.resize(size);
   truth_.duty_evaded.resize(size);
+  truth_.true_quantity.resize(size);
+  truth_.true_origin.resize(size);
+  truth_.severity.resize(size);
 }
 
 DeclaredView DeclarationBatch::declared() const {
@@ -26,12 +30,13 @@ DeclaredView DeclarationBatch::declared() const {
   return DeclaredView{c.declaration_id.span(), c.trader.span(),         c.office.span(),
                       c.hs6.span(),            c.hs_chapter.span(),     c.origin.span(),
                       c.declared_value.span(), c.declared_quantity.span(), c.unit_value.span(),
-                      c.trader_age_days.span()};
+                      c.trader_age_days.span(), c.departure.span()};
 }
 
 TruthView DeclarationBatch::truth() const {
   const TruthColumns& c = truth_;
-  return TruthView{c.fraud_type.span(), c.true_value.span(), c.true_hs6.span(), c.duty_evaded.span()};
+  return TruthView{c.fraud_type.span(),    c.true_value.span(),  c.true_hs6.span(), c.duty_evaded.span(),
+                   c.true_quantity.span(), c.true_origin.span(), c.severity.span()};
 }
 
 }  // namespace crsim::data

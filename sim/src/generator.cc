@@ -9,6 +9,11 @@
 
 namespace crsim::sim {
 
+namespace {
+constexpr int kProhibitedIndex = 4;  // bit position of data::kFraudProhibitedGoods
+static_assert(data::kFraudProhibitedGoods == 1u << kProhibitedIndex);
+}  // namespace
+
 Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication)
     : world_(world), spec_(spec), random_(spec.run.seed, replication) {
   const Traders& traders = world.traders;
@@ -19,9 +24,29 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
                                              traders.fraud_prone[t]};
   }
   const FraudSpec& fraud = spec.fraud;
-  undervaluation_weight_ = fraud.undervaluation.enabled ? static_cast<float>(fraud.undervaluation.weight) : 0.0f;
-  misclassification_weight_ =
-      fraud.misclassification.enabled ? static_cast<float>(fraud.misclassification.weight) : 0.0f;
+  auto weight = [](bool enabled, double value) { return enabled ? static_cast<float>(value) : 0.0f; };
+  typology_weight_[0] = weight(fraud.undervaluation.enabled, fraud.undervaluation.weight);
+  typology_weight_[1] = weight(fraud.misclassification.enabled, fraud.misclassification.weight);
+  typology_weight_[2] = weight(fraud.origin_misdeclaration.enabled, fraud.origin_misdeclaration.weight);
+  typology_weight_[3] = weight(fraud.quantity_misdeclaration.enabled, fraud.quantity_misdeclaration.weight);
+  typology_weight_[4] = weight(fraud.prohibited_goods.enabled, fraud.prohibited_goods.weight);
+  typology_weight_[5] = weight(fraud.low_value_splitting.enabled, fraud.low_value_splitting.weight);
+  undervaluation_factor_min_ = static_cast<float>(fraud.undervaluation.factor_min);
+  undervaluation_factor_span_ = static_cast<float>(fraud.undervaluation.factor_max - fraud.undervaluation.factor_min);
+  quantity_factor_min_ = static_cast<float>(fraud.quantity_misdeclaration.factor_min);
+  quantity_factor_span_ =
+      static_cast<float>(fraud.quantity_misdeclaration.factor_max - fraud.quantity_misdeclaration.factor_min);
+  severity_min_ = static_cast<float>(fraud.prohibited_goods.severity_min);
+  severity_span_ = static_cast<float>(fraud.prohibited_goods.severity_max - fraud.prohibited_goods.severity_min);
+  relief_threshold_ = static_cast<float>(spec.catalogue.duty_relief_threshold_eur);
+  value_share_min_ = static_cast<float>(fraud.low_value_splitting.value_share_min);
+  value_share_span_ =
+      static_cast<float>(fraud.low_value_splitting.value_share_max - fraud.low_value_splitting.value_share_min);
+  float enabled_weight = 0.0f;
+  for (const float w : typology_weight_) enabled_weight += w;
+  prohibited_share_ = typology_weight_[kProhibitedIndex] > 0.0f ? typology_weight_[kProhibitedIndex] / enabled_weight : 0.0f;
+  route_reveal_probability_ = static_cast<float>(fraud.origin_misdeclaration.route_reveal_probability);
+  country_table_ = AliasTable(world.country_weight);
 }
 
 std::uint64_t Generator::DeclarationCount(std::int64_t day) const {
@@ -106,6 +131,7 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const auto record = static_cast<std::uint32_t>(row);
   const RandomBlock place = random_.Block(Stream::kGenerate, day_word, record, 1);
   const RandomBlock cheat = random_.Block(Stream::kGenerate, day_word, record, 2);
+  const RandomBlock route = random_.Block(Stream::kGenerate, day_word, record, 3);
   const std::uint32_t true_hs6 =
       traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width +
                             UniformIndex(pick[2], traders.portfolio_hs6_width)];
@@ -124,32 +150,94 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const float true_value = quantity * unit_price;
 
   float declared_value = true_value;
+  float declared_quantity = quantity;
   std::uint32_t declared_hs6 = true_hs6;
+  std::uint16_t declared_origin = origin;
   std::uint8_t fraud_type = 0;
   float duty_evaded = 0.0f;
+  float severity = 0.0f;
+  bool route_revealed = false;
   const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
   if (UniformDouble(cheat[0]) < fraud_rate) {
+    // Prohibited goods take a fixed share of attempts, their weight over the sum of enabled weights,
+    // whatever the good; the rest choose among the revenue typologies available where they evade a
+    // positive duty (the consignment owes duty as it truly is, and the typology has something to
+    // alter), weights renormalised. One word serves both choices.
+    float choice = UniformFloat(cheat[1]);
+    bool prohibited = false;
+    if (prohibited_share_ > 0.0f) {
+      prohibited = choice < prohibited_share_;
+      choice = prohibited ? 0.0f : (choice - prohibited_share_) / (1.0f - prohibited_share_);
+    }
     const std::uint32_t targets_begin = catalogue.misclassification_offsets[true_hs6];
     const std::uint32_t targets = catalogue.misclassification_offsets[true_hs6 + 1] - targets_begin;
-    // A typology is available only where it evades duty: undervaluation needs a positive tariff,
-    // misclassification a lower-tariff code to declare.
-    const float misclassification_weight = targets > 0 ? misclassification_weight_ : 0.0f;
-    const float undervaluation_weight = catalogue.tariff_rate[true_hs6] > 0.0f ? undervaluation_weight_ : 0.0f;
-    const float total_weight = undervaluation_weight + misclassification_weight;
-    if (total_weight > 0.0f) {
-      if (UniformFloat(cheat[1]) * total_weight < undervaluation_weight) {
-        fraud_type = data::kFraudUndervaluation;
-        const auto factor_min = static_cast<float>(fraud.undervaluation.factor_min);
-        const auto factor_span =
-            static_cast<float>(fraud.undervaluation.factor_max - fraud.undervaluation.factor_min);
-        declared_value = true_value * (factor_min + factor_span * UniformFloat(cheat[2]));
-        duty_evaded = catalogue.tariff_rate[true_hs6] * (true_value - declared_value);
-      } else {
-        fraud_type = data::kFraudMisclassification;
-        declared_hs6 = catalogue.misclassification_targets[targets_begin + UniformIndex(cheat[3], targets)];
-        duty_evaded = true_value * (catalogue.tariff_rate[true_hs6] - catalogue.tariff_rate[declared_hs6]);
+    const AdditionalDuty* additional = world_.duties.Find(catalogue.chapter[true_hs6], origin);
+    const bool owes_duty = !(true_value < world_.duties.relief_threshold_eur);
+    const bool has_specific_duty = catalogue.specific_duty[true_hs6] > 0.0f;
+    const bool has_ad_valorem = catalogue.tariff_rate[true_hs6] > 0.0f;
+    const bool available[data::kNumFraudTypes] = {
+        owes_duty && has_ad_valorem,
+        owes_duty && targets > 0,
+        owes_duty && additional != nullptr && additional->transit_end > additional->transit_begin,
+        owes_duty && has_specific_duty,
+        false,  // prohibited goods: chosen above
+        owes_duty && world_.duties.relief_threshold_eur > 0.0 &&
+            (has_ad_valorem || has_specific_duty || additional != nullptr),
+    };
+    float total_weight = 0.0f;
+    for (int t = 0; t < data::kNumFraudTypes; ++t) total_weight += available[t] ? typology_weight_[t] : 0.0f;
+    if (prohibited || total_weight > 0.0f) {
+      // The first typology whose cumulative weight exceeds u x total (the last available one when
+      // rounding leaves none).
+      const float target = choice * total_weight;
+      float cumulative = 0.0f;
+      int chosen = prohibited ? kProhibitedIndex : -1;
+      for (int t = 0; t < data::kNumFraudTypes && !prohibited; ++t) {
+        if (!available[t] || typology_weight_[t] <= 0.0f) continue;
+        chosen = t;
+        cumulative += typology_weight_[t];
+        if (target < cumulative) break;
       }
+      fraud_type = static_cast<std::uint8_t>(1u << chosen);
+      // cheat[2] is the chosen typology's magnitude, cheat[3] its choice of target.
+      const float magnitude = UniformFloat(cheat[2]);
+      switch (fraud_type) {
+        case data::kFraudUndervaluation:
+          declared_value = true_value * (undervaluation_factor_min_ + undervaluation_factor_span_ * magnitude);
+          break;
+        case data::kFraudMisclassification:
+          declared_hs6 = catalogue.misclassification_targets[targets_begin + UniformIndex(cheat[3], targets)];
+          break;
+        case data::kFraudOriginMisdeclaration:
+          declared_origin = world_.duties.transit_countries[additional->transit_begin +
+                                                            UniformIndex(cheat[3], additional->transit_end -
+                                                                                       additional->transit_begin)];
+          route_revealed = UniformFloat(route[3]) < route_reveal_probability_;
+          break;
+        case data::kFraudQuantityMisdeclaration:
+          declared_quantity = quantity * (quantity_factor_min_ + quantity_factor_span_ * magnitude);
+          break;
+        case data::kFraudProhibitedGoods:
+          severity = severity_min_ + severity_span_ * magnitude;
+          break;
+        default: {  // low-value splitting: the declared part keeps the consignment's unit value
+          declared_value = relief_threshold_ * (value_share_min_ + value_share_span_ * magnitude);
+          declared_quantity = quantity * (declared_value / true_value);
+          break;
+        }
+      }
+      duty_evaded = static_cast<float>(DutyOwed(world_, true_hs6, origin, true_value, quantity) -
+                                       DutyOwed(world_, declared_hs6, declared_origin, declared_value,
+                                                declared_quantity));
     }
+  }
+  // The route: from the declared origin, or via a hub country for a share of consignments; a
+  // transshipment betrays its true origin with route_reveal_probability.
+  std::uint16_t departure = declared_origin;
+  if (route_revealed) {
+    departure = origin;
+  } else if (UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
+    departure = static_cast<std::uint16_t>(country_table_.Sample(route[1], route[2]));
   }
 
   declared.declaration_id[row] = (static_cast<std::uint64_t>(day) << 32) | record;
@@ -157,15 +245,19 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   declared.office[row] = office;
   declared.hs6[row] = declared_hs6;
   declared.hs_chapter[row] = catalogue.chapter[declared_hs6];
-  declared.origin[row] = origin;
+  declared.origin[row] = declared_origin;
   declared.declared_value[row] = declared_value;
-  declared.declared_quantity[row] = quantity;
-  declared.unit_value[row] = declared_value / quantity;
+  declared.declared_quantity[row] = declared_quantity;
+  declared.unit_value[row] = declared_value / declared_quantity;
   declared.trader_age_days[row] = static_cast<float>(day - attributes.registration_day);
+  declared.departure[row] = departure;
   truth.fraud_type[row] = fraud_type;
   truth.true_value[row] = true_value;
   truth.true_hs6[row] = true_hs6;
   truth.duty_evaded[row] = duty_evaded;
+  truth.true_quantity[row] = quantity;
+  truth.true_origin[row] = origin;
+  truth.severity[row] = severity;
 }
 
 }  // namespace crsim::sim

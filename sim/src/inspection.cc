@@ -14,12 +14,8 @@ namespace {
 // (integer sums), only the load balance does.
 constexpr std::size_t kMeasureChunk = 32768;
 
-int FraudTypeIndex(std::uint8_t fraud_type) {
-  // One typology per declaration for now: the lowest set bit names it.
-  int index = 0;
-  while (!(fraud_type & (1u << index))) ++index;
-  return index;
-}
+std::int64_t Cents(float euros) { return static_cast<std::int64_t>(std::llround(static_cast<double>(euros) * 100.0)); }
+std::int64_t Milli(float weight) { return static_cast<std::int64_t>(std::llround(static_cast<double>(weight) * 1000.0)); }
 }  // namespace
 
 void InspectionOutcomes::Reset(std::size_t size) {
@@ -31,8 +27,21 @@ void InspectionOutcomes::Reset(std::size_t size) {
 }
 
 Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication) : random_(spec.run.seed, replication) {
-  detection_probability_[0] = static_cast<float>(spec.inspection.detection_probability.undervaluation);
-  detection_probability_[1] = static_cast<float>(spec.inspection.detection_probability.misclassification);
+  const DetectionProbabilitySpec& p = spec.inspection.detection_probability;
+  const double by_type[data::kNumFraudTypes] = {p.undervaluation,          p.misclassification, p.origin_misdeclaration,
+                                                p.quantity_misdeclaration, p.prohibited_goods,  p.low_value_splitting};
+  for (unsigned mask = 1; mask < detection_probability_.size(); ++mask) {
+    double missed = 1.0;
+    int single = -1, bits = 0;
+    for (int t = 0; t < data::kNumFraudTypes; ++t) {
+      if (!(mask & (1u << t))) continue;
+      missed *= 1.0 - by_type[t];
+      single = t;
+      ++bits;
+    }
+    // A single typology uses its probability as written (1 - (1 - p) need not round back to p).
+    detection_probability_[mask] = static_cast<float>(bits == 1 ? by_type[single] : 1.0 - missed);
+  }
 }
 
 DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredView& declared, const data::TruthView& truth,
@@ -48,11 +57,11 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
       for (std::size_t row = c * kMeasureChunk; row < end; ++row) {
         const std::uint8_t fraud_type = truth.fraud_type[row];
         const bool inspected = outcomes.inspected[row] != 0;
-        const auto duty_cents = static_cast<std::int64_t>(std::llround(static_cast<double>(truth.duty_evaded[row]) * 100.0));
+        const std::int64_t duty_cents = Cents(truth.duty_evaded[row]);
         bool detected = false;
         if (inspected && fraud_type != 0) {
           const RandomBlock words = random_.Block(Stream::kInspection, day_word, static_cast<std::uint32_t>(row), 0);
-          detected = UniformFloat(words[0]) < detection_probability_[FraudTypeIndex(fraud_type)];
+          detected = UniformFloat(words[0]) < detection_probability_[fraud_type];
         }
         outcomes.detected[row] = detected ? 1 : 0;
         outcomes.revealed_value[row] = detected ? truth.true_value[row] : declared.declared_value[row];
@@ -66,6 +75,19 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
         metrics.compliant_inspected += (inspected && fraud_type == 0) ? 1 : 0;
         metrics.duty_evaded_cents += duty_cents;
         metrics.duty_recovered_cents += detected ? duty_cents : 0;
+        if (fraud_type != 0) {
+          const std::int64_t severity = Milli(truth.severity[row]);
+          for (int t = 0; t < data::kNumFraudTypes; ++t) {
+            if (!(fraud_type & (1u << t))) continue;
+            TypologyMetrics& typology = metrics.by_typology[static_cast<std::size_t>(t)];
+            typology.frauds += 1;
+            typology.hits += detected ? 1 : 0;
+            typology.duty_evaded_cents += duty_cents;
+            typology.duty_recovered_cents += detected ? duty_cents : 0;
+            typology.severity_milli += severity;
+            typology.severity_caught_milli += detected ? severity : 0;
+          }
+        }
       }
       partial[c] = metrics;
     }

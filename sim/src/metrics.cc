@@ -11,7 +11,33 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   compliant_inspected += other.compliant_inspected;
   duty_evaded_cents += other.duty_evaded_cents;
   duty_recovered_cents += other.duty_recovered_cents;
+  for (std::size_t t = 0; t < by_typology.size(); ++t) by_typology[t] += other.by_typology[t];
   return *this;
+}
+
+TypologyMetrics& TypologyMetrics::operator+=(const TypologyMetrics& other) {
+  frauds += other.frauds;
+  hits += other.hits;
+  duty_evaded_cents += other.duty_evaded_cents;
+  duty_recovered_cents += other.duty_recovered_cents;
+  severity_milli += other.severity_milli;
+  severity_caught_milli += other.severity_caught_milli;
+  return *this;
+}
+
+const std::vector<TypologyKpiDefinition>& TypologyKpiDefinitions() {
+  static const std::vector<TypologyKpiDefinition> definitions = {
+      {"frauds", true, [](const TypologyMetrics& m) { return static_cast<double>(m.frauds); }},
+      {"hits", true, [](const TypologyMetrics& m) { return static_cast<double>(m.hits); }},
+      {"true_detection_rate", false, [](const TypologyMetrics& m) { return m.true_detection_rate(); }},
+      {"duty_evaded_eur", true, [](const TypologyMetrics& m) { return static_cast<double>(m.duty_evaded_cents) / 100.0; }},
+      {"duty_recovered_eur", true,
+       [](const TypologyMetrics& m) { return static_cast<double>(m.duty_recovered_cents) / 100.0; }},
+      {"severity", true, [](const TypologyMetrics& m) { return static_cast<double>(m.severity_milli) / 1000.0; }},
+      {"severity_caught", true,
+       [](const TypologyMetrics& m) { return static_cast<double>(m.severity_caught_milli) / 1000.0; }},
+  };
+  return definitions;
 }
 
 const std::vector<KpiDefinition>& KpiDefinitions() {
@@ -31,8 +57,10 @@ const std::vector<KpiDefinition>& KpiDefinitions() {
   return definitions;
 }
 
-std::string KpiLabel(const KpiDefinition& kpi) {
-  std::string label = kpi.name;
+std::string KpiLabel(const KpiDefinition& kpi) { return MetricLabel(kpi.name); }
+
+std::string MetricLabel(const std::string& name) {
+  std::string label = name;
   for (char& c : label) {
     if (c == '_') c = ' ';
   }

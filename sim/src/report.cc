@@ -17,10 +17,13 @@ const char* CrsimGitRevision() { return CRSIM_GIT_REVISION; }
 
 namespace {
 
-std::string FormatValue(const KpiDefinition& kpi, double value) {
-  if (!kpi.is_count) return fmt::format("{:.2f}%", 100.0 * value);
+std::string FormatValue(bool is_count, double value) {
+  if (!is_count) return fmt::format("{:.2f}%", 100.0 * value);
   return fmt::format("{:.0f}", value);
 }
+
+std::string FormatValue(const KpiDefinition& kpi, double value) { return FormatValue(kpi.is_count, value); }
+
 
 }  // namespace
 
@@ -39,6 +42,35 @@ std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& res
   }
   table += fmt::format("(totals over days {}..{}; the first {} day(s) are warm-up)\n", spec.run.warmup_days,
                        spec.run.days - 1, spec.run.warmup_days);
+  return table;
+}
+
+std::string FormatTypologyTable(const ExperimentResult& result) {
+  constexpr int kLabelWidth = 30;
+  constexpr int kColumnWidth = 16;
+  std::string table = fmt::format("{:<{}}", "by typology", kLabelWidth);
+  for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
+  table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  bool any = false;
+  for (int t = 0; t < data::kNumFraudTypes; ++t) {
+    // Typologies that never occurred (disabled, or never available) are left out.
+    bool occurred = false;
+    for (const StrategyResult& strategy : result.strategies) occurred = occurred || strategy.total.by_typology[t].frauds > 0;
+    if (!occurred) continue;
+    any = true;
+    table += std::string(data::kFraudTypeNames[t]) + '\n';
+    for (const TypologyKpiDefinition& kpi : TypologyKpiDefinitions()) {
+      if (kpi.name.starts_with("severity") && result.strategies.front().total.by_typology[t].severity_milli == 0) {
+        continue;  // no severity at stake in this typology
+      }
+      table += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
+      for (const StrategyResult& strategy : result.strategies) {
+        table += fmt::format("{:>{}}", FormatValue(kpi.is_count, kpi.value(strategy.total.by_typology[t])), kColumnWidth);
+      }
+      table += '\n';
+    }
+  }
+  if (!any) table += "(no fraud)\n";
   return table;
 }
 
@@ -66,26 +98,40 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
   for (const StrategyResult& strategy : result.strategies) {
     const std::string base = prefix + "/strategies/" + strategy.name;
     // Raw integer counters per day: exact, and what every rate is derived from.
-    const auto counter = [&](const char* name, auto member) {
+    const auto counter = [&](const std::string& name, auto get) {
       std::vector<std::int64_t> series;
-      for (const DayMetrics& day : strategy.daily) series.push_back(day.*member);
+      for (const DayMetrics& day : strategy.daily) series.push_back(get(day));
       file.WriteSeries(base + "/daily/" + name, series);
-      file.WriteSeries(base + "/total/" + name, std::vector<std::int64_t>{strategy.total.*member});
+      file.WriteSeries(base + "/total/" + name, std::vector<std::int64_t>{get(strategy.total)});
     };
-    counter("declarations", &DayMetrics::declarations);
-    counter("inspections", &DayMetrics::inspections);
-    counter("hits", &DayMetrics::hits);
-    counter("frauds", &DayMetrics::frauds);
-    counter("frauds_inspected", &DayMetrics::frauds_inspected);
-    counter("compliant_inspected", &DayMetrics::compliant_inspected);
-    counter("duty_evaded_cents", &DayMetrics::duty_evaded_cents);
-    counter("duty_recovered_cents", &DayMetrics::duty_recovered_cents);
+    const auto member = [](auto pointer) { return [pointer](const DayMetrics& day) { return day.*pointer; }; };
+    counter("declarations", member(&DayMetrics::declarations));
+    counter("inspections", member(&DayMetrics::inspections));
+    counter("hits", member(&DayMetrics::hits));
+    counter("frauds", member(&DayMetrics::frauds));
+    counter("frauds_inspected", member(&DayMetrics::frauds_inspected));
+    counter("compliant_inspected", member(&DayMetrics::compliant_inspected));
+    counter("duty_evaded_cents", member(&DayMetrics::duty_evaded_cents));
+    counter("duty_recovered_cents", member(&DayMetrics::duty_recovered_cents));
     for (const KpiDefinition& kpi : KpiDefinitions()) {
       if (kpi.is_count) continue;
       std::vector<double> series;
       for (const DayMetrics& day : strategy.daily) series.push_back(kpi.value(day));
       file.WriteSeries(base + "/daily/" + kpi.name, series);
       file.WriteSeries(base + "/total/" + kpi.name, std::vector<double>{kpi.value(strategy.total)});
+    }
+    // Per typology: .../by_typology/<typology>/<counter>, integer counters only (rates derive from them).
+    for (std::size_t t = 0; t < static_cast<std::size_t>(data::kNumFraudTypes); ++t) {
+      const std::string typology = std::string("by_typology/") + data::kFraudTypeNames[t] + "/";
+      const auto of_typology = [t](auto pointer) {
+        return [pointer, t](const DayMetrics& day) { return day.by_typology[t].*pointer; };
+      };
+      counter(typology + "frauds", of_typology(&TypologyMetrics::frauds));
+      counter(typology + "hits", of_typology(&TypologyMetrics::hits));
+      counter(typology + "duty_evaded_cents", of_typology(&TypologyMetrics::duty_evaded_cents));
+      counter(typology + "duty_recovered_cents", of_typology(&TypologyMetrics::duty_recovered_cents));
+      counter(typology + "severity_milli", of_typology(&TypologyMetrics::severity_milli));
+      counter(typology + "severity_caught_milli", of_typology(&TypologyMetrics::severity_caught_milli));
     }
     const std::string timing = base + "/timing_seconds/";
     file.WriteSeries(timing + "score", std::vector<double>{strategy.seconds.score});

@@ -57,10 +57,13 @@ using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
                                           "traders", "fraud",    "inspection", "risk",      "strategy"};
 constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
-constexpr std::string_view kArrivalKeys[] = {"declarations_per_day"};
+constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share"};
 constexpr std::string_view kCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
-    "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max"};
+    "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max",
+    "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur",
+    "additional_duties"};
+constexpr std::string_view kAdditionalDutyKeys[] = {"hs_chapters", "origins", "rate"};
 constexpr std::string_view kAdministrationKeys[] = {"name", "offices", "inspection_capacity", "trade_share"};
 constexpr std::string_view kTraderKeys[] = {"count",
                                             "volume_zipf_exponent",
@@ -71,11 +74,20 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "max_age_days",
                                             "honest_new_share",
                                             "fraud_prone_new_share"};
-constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate", "honest_rate", "undervaluation", "misclassification"};
+constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
+                                           "misclassification",       "origin_misdeclaration",
+                                           "quantity_misdeclaration", "prohibited_goods", "low_value_splitting"};
 constexpr std::string_view kUndervaluationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kMisclassificationKeys[] = {"enabled", "weight"};
+constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "transit_countries",
+                                                          "route_reveal_probability"};
+constexpr std::string_view kQuantityMisdeclarationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
+constexpr std::string_view kProhibitedGoodsKeys[] = {"enabled", "weight", "severity_min", "severity_max"};
+constexpr std::string_view kLowValueSplittingKeys[] = {"enabled", "weight", "value_share_min", "value_share_max"};
 constexpr std::string_view kInspectionKeys[] = {"detection_probability"};
-constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation", "misclassification"};
+constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",          "misclassification",
+                                                          "origin_misdeclaration",   "quantity_misdeclaration",
+                                                          "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
                                           "trader_prior_strength", "min_reference_count", "rules"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters", "origins", "offices",
@@ -92,11 +104,16 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[run]", kRunKeys},
     {"[arrivals]", kArrivalKeys},
     {"[catalogue]", kCatalogueKeys},
+    {"[[catalogue.additional_duties]]", kAdditionalDutyKeys},
     {"[[administrations]]", kAdministrationKeys},
     {"[traders]", kTraderKeys},
     {"[fraud]", kFraudKeys},
     {"[fraud.undervaluation]", kUndervaluationKeys},
     {"[fraud.misclassification]", kMisclassificationKeys},
+    {"[fraud.origin_misdeclaration]", kOriginMisdeclarationKeys},
+    {"[fraud.quantity_misdeclaration]", kQuantityMisdeclarationKeys},
+    {"[fraud.prohibited_goods]", kProhibitedGoodsKeys},
+    {"[fraud.low_value_splitting]", kLowValueSplittingKeys},
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
     {"[[risk.rules]]", kRuleKeys},
@@ -252,9 +269,10 @@ class ScenarioValidator {
     ReadArrivals(root, spec.arrivals);
     ReadCatalogue(root, spec.catalogue);
     ReadCountries(root, spec.countries);
+    ReadAdditionalDuties(root, spec);
     ReadAdministrations(root, spec.administrations);
     ReadTraders(root, spec.traders);
-    ReadFraud(root, spec.fraud);
+    ReadFraud(root, spec);
     ReadInspection(root, spec.inspection);
     ReadRisk(root, spec);
     ReadStrategy(root, spec.strategy);
@@ -543,6 +561,7 @@ class ScenarioValidator {
   void ReadArrivals(const toml::table& root, ArrivalSpec& arrivals) {
     const toml::table* table = SubTable(root, "", "arrivals", kArrivalKeys);
     ReadDouble(table, "arrivals", "declarations_per_day", arrivals.declarations_per_day, Between(1, 1e8));
+    ReadDouble(table, "arrivals", "indirect_route_share", arrivals.indirect_route_share, Between(0, 1));
   }
 
   // ---- [catalogue]
@@ -571,6 +590,98 @@ class ScenarioValidator {
       Report(FirstPresent({sigma_max.node, sigma_min.node}, *table), "catalogue.log_price_sigma_max",
              fmt::format("must be at least catalogue.log_price_sigma_min ({}), got {}",
                          FormatBound(catalogue.log_price_sigma_min), FormatBound(catalogue.log_price_sigma_max)));
+    }
+    ReadDouble(table, path, "specific_duty_share", catalogue.specific_duty_share, Between(0, 1));
+    ReadDoubleRange(table, path, "specific_duty_min", "specific_duty_max", catalogue.specific_duty_min,
+                    catalogue.specific_duty_max, AtLeast(0));
+    ReadDouble(table, path, "duty_relief_threshold_eur", catalogue.duty_relief_threshold_eur, AtLeast(0));
+  }
+
+  // Reads key_min and key_max, both in `range`, and checks key_min <= key_max.
+  std::pair<Field, Field> ReadDoubleRange(const toml::table* table, const std::string& path, std::string_view key_min,
+                                          std::string_view key_max, double& min, double& max,
+                                          const DoubleRange& range) {
+    const Field min_field = ReadDouble(table, path, key_min, min, range);
+    const Field max_field = ReadDouble(table, path, key_max, max, range);
+    if (min_field.ok && max_field.ok && min > max) {
+      Report(FirstPresent({max_field.node, min_field.node}, *table), JoinKey(path, key_max),
+             fmt::format("must be at least {} ({}), got {}", JoinKey(path, key_min), FormatBound(min),
+                         FormatBound(max)));
+    }
+    return {min_field, max_field};
+  }
+
+  // HS chapter numbers (1..97, not 77) of the array `key`; problems are reported.
+  std::vector<std::int64_t> ReadChapters(const toml::table& table, const std::string& path, std::string_view key) {
+    std::vector<std::int64_t> chapters_read;
+    const toml::array* chapters = ReadArray(&table, path, key, "an array of integers");
+    if (chapters == nullptr) return chapters_read;
+    const std::string chapters_path = JoinKey(path, key);
+    for (std::size_t i = 0; i < chapters->size(); ++i) {
+      const toml::node& element = *chapters->get(i);
+      const std::string element_key = JoinIndex(chapters_path, i);
+      std::int64_t chapter = 0;
+      if (!CheckInt(element, element_key, chapter, 1, 97)) continue;
+      if (chapter == 77) {
+        Report(element, element_key, "HS chapter 77 does not exist (reserved for future use)");
+        continue;
+      }
+      chapters_read.push_back(chapter);
+    }
+    return chapters_read;
+  }
+
+  // Country codes of the array `key`, each checked against [countries]; nullptr when absent.
+  const toml::array* ReadCountryCodes(const toml::table* table, const std::string& path, std::string_view key,
+                                      const std::vector<std::string>& country_codes, std::vector<std::string>& out) {
+    std::vector<StringElement> elements;
+    const toml::array* array = ReadStringArray(table, path, key, out, elements);
+    if (array == nullptr) return nullptr;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const std::string& code = out[i];
+      if (std::find(country_codes.begin(), country_codes.end(), code) != country_codes.end()) continue;
+      Report(*elements[i].node, JoinIndex(JoinKey(path, key), elements[i].index),
+             fmt::format("{} \"{}\" is not in [countries]{}", key == "transit_countries" ? "transit country" : "origin",
+                         code, HintSuffix(code, country_codes)));
+    }
+    return array;
+  }
+
+  static std::vector<std::string> CountryCodes(const ScenarioSpec& spec) {
+    std::vector<std::string> codes;
+    for (const CountrySpec& country : spec.countries) codes.push_back(country.iso);
+    return codes;
+  }
+
+  // ---- [[catalogue.additional_duties]]; needs the countries already read.
+  void ReadAdditionalDuties(const toml::table& root, ScenarioSpec& spec) {
+    const toml::table* catalogue = root.get("catalogue") == nullptr ? nullptr : root.get("catalogue")->as_table();
+    const toml::array* duties =
+        ReadArray(catalogue, "catalogue", "additional_duties", "an array of tables ([[catalogue.additional_duties]])");
+    if (duties == nullptr) return;
+    for (std::size_t i = 0; i < duties->size(); ++i) {
+      const toml::node& element = *duties->get(i);
+      const std::string path = JoinIndex("catalogue.additional_duties", i);
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        ReportType(element, path, "a table ([[catalogue.additional_duties]])");
+        continue;
+      }
+      CheckKeys(*table, path, kAdditionalDutyKeys);
+      AdditionalDutySpec duty;
+      duty.hs_chapters = ReadChapters(*table, path, "hs_chapters");
+      const toml::node* chapters = table->get("hs_chapters");
+      if (chapters == nullptr || (chapters->is_array() && chapters->as_array()->empty())) {
+        Report(chapters != nullptr ? *chapters : static_cast<const toml::node&>(*table), path + ".hs_chapters",
+               "at least one HS chapter is required");
+      }
+      const toml::array* origins = ReadCountryCodes(table, path, "origins", CountryCodes(spec), duty.origins);
+      if (origins == nullptr ? table->get("origins") == nullptr : origins->empty()) {
+        Report(origins != nullptr ? static_cast<const toml::node&>(*origins) : *table, path + ".origins",
+               "at least one origin is required");
+      }
+      ReadDouble(table, path, "rate", duty.rate, {0, 1, true, false});
+      spec.catalogue.additional_duties.push_back(std::move(duty));
     }
   }
 
@@ -704,42 +815,91 @@ class ScenarioValidator {
     ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
   }
 
-  // ---- [fraud], [fraud.undervaluation], [fraud.misclassification]
-  void ReadFraud(const toml::table& root, FraudSpec& fraud) {
-    const toml::table* table =
-        SubTable(root, "", "fraud", kFraudKeys);
+  // The [fraud.<name>] table of a typology: its enabled and weight keys. `table` is nullptr when
+  // absent. ok is false when either key is invalid; active when enabled with a positive weight.
+  struct TypologyTable {
+    const toml::table* table = nullptr;
+    std::string path;
+    bool ok = true;
+    bool active = false;
+  };
+
+  TypologyTable ReadTypology(const toml::table* fraud_table, std::string_view name, KeyList keys, bool& enabled,
+                             double& weight) {
+    TypologyTable typology;
+    typology.path = JoinKey("fraud", name);
+    typology.table = fraud_table == nullptr ? nullptr : SubTable(*fraud_table, "fraud", name, keys);
+    const Field enabled_field = ReadBool(typology.table, typology.path, "enabled", enabled);
+    const Field weight_field = ReadDouble(typology.table, typology.path, "weight", weight, AtLeast(0));
+    typology.ok = enabled_field.ok && weight_field.ok;
+    typology.active = enabled && weight > 0;
+    return typology;
+  }
+
+  // A typology enabled without what it needs elsewhere in the scenario.
+  void RequireFor(const TypologyTable& typology, bool satisfied, const toml::node& fallback, std::string message) {
+    if (!typology.ok || !typology.active || satisfied) return;
+    const toml::node* enabled = typology.table == nullptr ? nullptr : typology.table->get("enabled");
+    Report(FirstPresent({enabled, typology.table}, fallback), typology.path, std::move(message));
+  }
+
+  // ---- [fraud] and its typology tables; needs [catalogue] and [countries] already read.
+  void ReadFraud(const toml::table& root, ScenarioSpec& spec) {
+    FraudSpec& fraud = spec.fraud;
+    const toml::table* table = SubTable(root, "", "fraud", kFraudKeys);
     const std::string path = "fraud";
     const Field prone_rate = ReadDouble(table, path, "fraud_prone_rate", fraud.fraud_prone_rate, Between(0, 1));
     const Field honest_rate = ReadDouble(table, path, "honest_rate", fraud.honest_rate, Between(0, 1));
-
-    const toml::table* under =
-        table == nullptr ? nullptr : SubTable(*table, path, "undervaluation", kUndervaluationKeys);
-    const std::string under_path = "fraud.undervaluation";
-    UndervaluationSpec& uv = fraud.undervaluation;
-    const Field uv_enabled = ReadBool(under, under_path, "enabled", uv.enabled);
-    const Field uv_weight = ReadDouble(under, under_path, "weight", uv.weight, AtLeast(0));
     const DoubleRange open_unit{0, 1, true, true};
-    const Field factor_min = ReadDouble(under, under_path, "factor_min", uv.factor_min, open_unit);
-    const Field factor_max = ReadDouble(under, under_path, "factor_max", uv.factor_max, open_unit);
-    if (factor_min.ok && factor_max.ok && uv.factor_min > uv.factor_max) {
-      Report(FirstPresent({factor_max.node, factor_min.node}, *under), "fraud.undervaluation.factor_max",
-             fmt::format("must be at least fraud.undervaluation.factor_min ({}), got {}", FormatBound(uv.factor_min),
-                         FormatBound(uv.factor_max)));
-    }
 
-    const toml::table* mis =
-        table == nullptr ? nullptr : SubTable(*table, path, "misclassification", kMisclassificationKeys);
-    const std::string mis_path = "fraud.misclassification";
+    UndervaluationSpec& uv = fraud.undervaluation;
+    const TypologyTable under = ReadTypology(table, "undervaluation", kUndervaluationKeys, uv.enabled, uv.weight);
+    ReadDoubleRange(under.table, under.path, "factor_min", "factor_max", uv.factor_min, uv.factor_max, open_unit);
+
     MisclassificationSpec& mc = fraud.misclassification;
-    const Field mc_enabled = ReadBool(mis, mis_path, "enabled", mc.enabled);
-    const Field mc_weight = ReadDouble(mis, mis_path, "weight", mc.weight, AtLeast(0));
+    const TypologyTable mis = ReadTypology(table, "misclassification", kMisclassificationKeys, mc.enabled, mc.weight);
 
-    const bool all_ok = prone_rate.ok && honest_rate.ok && uv_enabled.ok && uv_weight.ok && mc_enabled.ok && mc_weight.ok;
-    const bool any_typology = (uv.enabled && uv.weight > 0) || (mc.enabled && mc.weight > 0);
+    OriginMisdeclarationSpec& om = fraud.origin_misdeclaration;
+    const TypologyTable origin =
+        ReadTypology(table, "origin_misdeclaration", kOriginMisdeclarationKeys, om.enabled, om.weight);
+    ReadCountryCodes(origin.table, origin.path, "transit_countries", CountryCodes(spec), om.transit_countries);
+    ReadDouble(origin.table, origin.path, "route_reveal_probability", om.route_reveal_probability, Between(0, 1));
+    RequireFor(origin, !om.transit_countries.empty(), root,
+               "needs at least one country in fraud.origin_misdeclaration.transit_countries");
+    RequireFor(origin, !spec.catalogue.additional_duties.empty(), root,
+               "needs [[catalogue.additional_duties]]: without an additional duty there is nothing to evade by "
+               "declaring another origin");
+
+    QuantityMisdeclarationSpec& qm = fraud.quantity_misdeclaration;
+    const TypologyTable quantity =
+        ReadTypology(table, "quantity_misdeclaration", kQuantityMisdeclarationKeys, qm.enabled, qm.weight);
+    ReadDoubleRange(quantity.table, quantity.path, "factor_min", "factor_max", qm.factor_min, qm.factor_max,
+                    open_unit);
+    RequireFor(quantity, spec.catalogue.specific_duty_share > 0 && spec.catalogue.specific_duty_max > 0, root,
+               "needs codes with a specific duty: set catalogue.specific_duty_share and catalogue.specific_duty_max "
+               "above 0");
+
+    ProhibitedGoodsSpec& pg = fraud.prohibited_goods;
+    const TypologyTable prohibited = ReadTypology(table, "prohibited_goods", kProhibitedGoodsKeys, pg.enabled, pg.weight);
+    ReadDoubleRange(prohibited.table, prohibited.path, "severity_min", "severity_max", pg.severity_min,
+                    pg.severity_max, GreaterThan(0));
+
+    LowValueSplittingSpec& lv = fraud.low_value_splitting;
+    const TypologyTable low_value =
+        ReadTypology(table, "low_value_splitting", kLowValueSplittingKeys, lv.enabled, lv.weight);
+    ReadDoubleRange(low_value.table, low_value.path, "value_share_min", "value_share_max", lv.value_share_min,
+                    lv.value_share_max, open_unit);
+    RequireFor(low_value, spec.catalogue.duty_relief_threshold_eur > 0, root,
+               "needs a duty relief threshold: set catalogue.duty_relief_threshold_eur above 0");
+
+    const bool all_ok = prone_rate.ok && honest_rate.ok && under.ok && mis.ok && origin.ok && quantity.ok &&
+                        prohibited.ok && low_value.ok;
+    const bool any_typology = under.active || mis.active || origin.active || quantity.active || prohibited.active ||
+                              low_value.active;
     const bool any_fraud = fraud.fraud_prone_rate > 0 || fraud.honest_rate > 0;
     if (all_ok && !any_typology && any_fraud) {
       Report(table != nullptr ? static_cast<const toml::node&>(*table) : root, "fraud",
-             "no fraud typology enabled: enable fraud.undervaluation or fraud.misclassification with weight > 0, "
+             "no fraud typology enabled: enable one of the [fraud.<typology>] tables with weight > 0, "
              "or set fraud.fraud_prone_rate and fraud.honest_rate to 0");
     }
   }
@@ -753,6 +913,10 @@ class ScenarioValidator {
     DetectionProbabilitySpec& probability = inspection.detection_probability;
     ReadDouble(detection, path, "undervaluation", probability.undervaluation, Between(0, 1));
     ReadDouble(detection, path, "misclassification", probability.misclassification, Between(0, 1));
+    ReadDouble(detection, path, "origin_misdeclaration", probability.origin_misdeclaration, Between(0, 1));
+    ReadDouble(detection, path, "quantity_misdeclaration", probability.quantity_misdeclaration, Between(0, 1));
+    ReadDouble(detection, path, "prohibited_goods", probability.prohibited_goods, Between(0, 1));
+    ReadDouble(detection, path, "low_value_splitting", probability.low_value_splitting, Between(0, 1));
   }
 
   // ---- [risk], [[risk.rules]]; needs the countries and administrations already read.
@@ -806,31 +970,10 @@ class ScenarioValidator {
     }
     ReadDouble(&table, path, "weight", rule.weight, AnyFinite());
 
-    if (const toml::array* chapters = ReadArray(&table, path, "hs_chapters", "an array of integers")) {
-      const std::string chapters_path = path + ".hs_chapters";
-      for (std::size_t i = 0; i < chapters->size(); ++i) {
-        const toml::node& element = *chapters->get(i);
-        const std::string key = JoinIndex(chapters_path, i);
-        std::int64_t chapter = 0;
-        if (!CheckInt(element, key, chapter, 1, 97)) continue;
-        if (chapter == 77) {
-          Report(element, key, "HS chapter 77 does not exist (reserved for future use)");
-          continue;
-        }
-        rule.hs_chapters.push_back(chapter);
-      }
-    }
+    rule.hs_chapters = ReadChapters(table, path, "hs_chapters");
+    ReadCountryCodes(&table, path, "origins", country_codes, rule.origins);
 
     std::vector<StringElement> elements;
-    if (ReadStringArray(&table, path, "origins", rule.origins, elements) != nullptr) {
-      for (std::size_t i = 0; i < rule.origins.size(); ++i) {
-        const std::string& origin = rule.origins[i];
-        if (std::find(country_codes.begin(), country_codes.end(), origin) != country_codes.end()) continue;
-        Report(*elements[i].node, JoinIndex(path + ".origins", elements[i].index),
-               fmt::format("origin \"{}\" is not in [countries]{}", origin, HintSuffix(origin, country_codes)));
-      }
-    }
-
     if (ReadStringArray(&table, path, "offices", rule.offices, elements) != nullptr) {
       for (std::size_t i = 0; i < rule.offices.size(); ++i) {
         if (auto message = CheckOfficeName(rule.offices[i], spec.administrations)) {

@@ -57,6 +57,17 @@ AliasTable::AliasTable(const std::vector<double>& weights) {
 
 namespace {
 
+// A code has a specific duty with probability specific_duty_share, of U(specific_duty_min,
+// specific_duty_max) x its median unit price per unit; drawn from its own block so that the rest of
+// the catalogue does not depend on these settings.
+float SpecificDuty(const CatalogueSpec& spec, const CounterRandom& random, std::uint32_t code, double code_level) {
+  if (!(spec.specific_duty_share > 0.0)) return 0.0f;
+  const RandomBlock words = random.Block(Stream::kWorld, kCodeEntity, code, 1);
+  if (UniformDouble(words[0]) >= spec.specific_duty_share) return 0.0f;
+  const double share = spec.specific_duty_min + (spec.specific_duty_max - spec.specific_duty_min) * UniformDouble(words[1]);
+  return static_cast<float>(share * std::exp(code_level));
+}
+
 Catalogue BuildCatalogue(const CatalogueSpec& spec, const CounterRandom& random) {
   Catalogue catalogue;
   const auto& real_chapters = RealHsChapters();
@@ -92,22 +103,26 @@ Catalogue BuildCatalogue(const CatalogueSpec& spec, const CounterRandom& random)
         catalogue.tariff_rate.push_back(static_cast<float>(std::max(spec.tariff_min, tariff)));
         catalogue.log_price_mean.push_back(static_cast<float>(code_level));
         catalogue.log_price_sd.push_back(static_cast<float>(sd));
+        catalogue.specific_duty.push_back(SpecificDuty(spec, random, code, code_level));
       }
     }
   }
   chapter_first_code.push_back(static_cast<std::uint32_t>(catalogue.size()));
 
-  // Misclassification targets: codes of the same heading with a strictly lower tariff; when the
-  // heading has none, codes of the same chapter with a lower tariff.
+  // Misclassification targets: codes of the same heading with a strictly lower tariff and no higher
+  // specific duty; when the heading has none, such codes of the same chapter.
   const std::uint32_t per_chapter = headings * subheadings;
   catalogue.misclassification_offsets.push_back(0);
   for (std::uint32_t code = 0; code < catalogue.size(); ++code) {
     const std::uint32_t chapter_begin = code / per_chapter * per_chapter;
     const std::uint32_t heading_begin = code / subheadings * subheadings;
     const float tariff = catalogue.tariff_rate[code];
+    const float specific = catalogue.specific_duty[code];
     auto collect = [&](std::uint32_t begin, std::uint32_t end) {
       for (std::uint32_t other = begin; other < end; ++other) {
-        if (catalogue.tariff_rate[other] < tariff) catalogue.misclassification_targets.push_back(other);
+        if (catalogue.tariff_rate[other] < tariff && catalogue.specific_duty[other] <= specific) {
+          catalogue.misclassification_targets.push_back(other);
+        }
       }
     };
     const std::size_t before = catalogue.misclassification_targets.size();
@@ -179,7 +194,58 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
   return traders;
 }
 
+Duties BuildDuties(const ScenarioSpec& spec, const std::vector<std::string>& country_iso) {
+  auto country_index = [&](const std::string& iso) {
+    return static_cast<std::uint16_t>(std::find(country_iso.begin(), country_iso.end(), iso) - country_iso.begin());
+  };
+  // Rate per (chapter, origin); a pair listed twice takes the later rate.
+  std::vector<std::vector<std::pair<std::uint16_t, float>>> by_chapter(98);
+  for (const AdditionalDutySpec& duty : spec.catalogue.additional_duties) {
+    for (const std::int64_t chapter : duty.hs_chapters) {
+      for (const std::string& origin : duty.origins) {
+        auto& entries = by_chapter[static_cast<std::size_t>(chapter)];
+        const std::uint16_t index = country_index(origin);
+        auto it = std::find_if(entries.begin(), entries.end(), [&](const auto& e) { return e.first == index; });
+        if (it == entries.end()) {
+          entries.emplace_back(index, static_cast<float>(duty.rate));
+        } else {
+          it->second = static_cast<float>(duty.rate);
+        }
+      }
+    }
+  }
+  Duties duties;
+  duties.relief_threshold_eur = spec.catalogue.duty_relief_threshold_eur;
+  duties.chapter_offsets.push_back(0);
+  for (std::size_t chapter = 0; chapter < by_chapter.size(); ++chapter) {
+    auto& entries = by_chapter[chapter];
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [origin, rate] : entries) {
+      AdditionalDuty duty{origin, rate, static_cast<std::uint32_t>(duties.transit_countries.size()), 0};
+      for (const std::string& transit_iso : spec.fraud.origin_misdeclaration.transit_countries) {
+        const std::uint16_t transit = country_index(transit_iso);
+        const auto not_cheaper = std::find_if(entries.begin(), entries.end(), [&](const auto& e) {
+          return e.first == transit && e.second >= rate;
+        });
+        if (transit != origin && not_cheaper == entries.end()) duties.transit_countries.push_back(transit);
+      }
+      duty.transit_end = static_cast<std::uint32_t>(duties.transit_countries.size());
+      duties.entries.push_back(duty);
+    }
+    duties.chapter_offsets.push_back(static_cast<std::uint32_t>(duties.entries.size()));
+  }
+  return duties;
+}
+
 }  // namespace
+
+double DutyOwed(const World& world, std::uint32_t hs6, std::uint16_t origin, double value, double quantity) {
+  if (value < world.duties.relief_threshold_eur) return 0.0;
+  const Catalogue& catalogue = world.catalogue;
+  const double ad_valorem =
+      static_cast<double>(catalogue.tariff_rate[hs6]) + world.duties.AdditionalRate(catalogue.chapter[hs6], origin);
+  return ad_valorem * value + static_cast<double>(catalogue.specific_duty[hs6]) * quantity;
+}
 
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   const CounterRandom random(spec.run.seed, replication);
@@ -201,6 +267,7 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
     }
   }
   world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
+  world.duties = BuildDuties(spec, world.country_iso);
   world.traders = BuildTraders(spec, world, random);
   return world;
 }

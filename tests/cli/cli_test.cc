@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "crsim/data/declaration_batch.h"
 #include "crsim/data/results_file.h"
 #include "small_scenario.h"
 
@@ -145,6 +146,15 @@ TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
       const std::string base = std::string("/strategies/") + strategy;
       EXPECT_EQ(reader.ReadIntegers(base + "/daily/declarations").size(), 3u);
       EXPECT_EQ(reader.ReadDoubles(base + "/daily/true_detection_rate").size(), 3u);
+      // The typology counters add up to the overall ones (one typology per declaration).
+      std::int64_t typology_frauds = 0;
+      for (const char* typology : data::kFraudTypeNames) {
+        const auto series = reader.ReadIntegers(base + "/total/by_typology/" + typology + "/frauds");
+        ASSERT_EQ(series.size(), 1u);
+        typology_frauds += series[0];
+      }
+      EXPECT_EQ(typology_frauds, reader.ReadIntegers(base + "/total/frauds").at(0));
+      EXPECT_GT(typology_frauds, 0);
     }
     hits_per_run.push_back(reader.ReadIntegers("/strategies/topk/daily/hits"));
     std::size_t files = 0;

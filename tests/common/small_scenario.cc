@@ -63,6 +63,27 @@ sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides) {
   return sim::ParseScenario(SmallScenarioToml(), "small.toml", overrides);
 }
 
+sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides) {
+  std::vector<std::string> all = {
+      "catalogue.specific_duty_share=0.3",
+      "catalogue.duty_relief_threshold_eur=150",
+      "catalogue.additional_duties[0].hs_chapters=[1, 6, 11, 16, 21, 26, 31, 36, 41]",
+      "catalogue.additional_duties[0].origins=[\"CN\"]",
+      "catalogue.additional_duties[0].rate=0.3",
+      "fraud.origin_misdeclaration.enabled=true",
+      "fraud.origin_misdeclaration.weight=1.0",
+      "fraud.origin_misdeclaration.transit_countries=[\"VN\", \"TR\"]",
+      "fraud.quantity_misdeclaration.enabled=true",
+      "fraud.quantity_misdeclaration.weight=0.3",
+      "fraud.prohibited_goods.enabled=true",
+      "fraud.prohibited_goods.weight=0.1",
+      "fraud.low_value_splitting.enabled=true",
+      "fraud.low_value_splitting.weight=0.3",
+  };
+  all.insert(all.end(), overrides.begin(), overrides.end());
+  return SmallScenario(all);
+}
+
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides) {
   return sim::LoadScenarioFile(std::string(CRSIM_SOURCE_DIR) + "/scenarios/baseline.toml", overrides);
 }

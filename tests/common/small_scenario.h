@@ -14,6 +14,11 @@ std::string SmallScenarioToml();
 // The small scenario parsed, with optional --set style overrides.
 sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides = {});
 
+// The small scenario with every fraud typology switched on (and what each needs: specific duties,
+// a relief threshold, additional duties on CN goods of nine chapters, transit countries), then the
+// overrides.
+sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides = {});
+
 // scenarios/baseline.toml with overrides.
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides = {});
 

@@ -26,11 +26,13 @@ bool SameBatch(const data::DeclarationBatch& a, const data::DeclarationBatch& b)
          SameBits(x.declared_quantity, y.declared_quantity) && SameBits(x.unit_value, y.unit_value) &&
          SameBits(x.trader_age_days, y.trader_age_days) && SameBits(s.fraud_type, t.fraud_type) &&
          SameBits(s.true_value, t.true_value) && SameBits(s.true_hs6, t.true_hs6) &&
-         SameBits(s.duty_evaded, t.duty_evaded);
+         SameBits(s.duty_evaded, t.duty_evaded) && SameBits(x.departure, y.departure) &&
+         SameBits(s.true_quantity, t.true_quantity) && SameBits(s.true_origin, t.true_origin) &&
+         SameBits(s.severity, t.severity);
 }
 
-data::DeclarationBatch GenerateWith(int threads, std::size_t chunk_size, std::int64_t day) {
-  const ScenarioSpec spec = testing::SmallScenario();
+data::DeclarationBatch GenerateWith(int threads, std::size_t chunk_size, std::int64_t day,
+                                    const ScenarioSpec& spec = testing::SmallScenario()) {
   const World world = BuildWorld(spec);
   Generator generator(world, spec);
   data::DeclarationBatch batch;
@@ -52,8 +54,18 @@ TEST(Determinism, GeneratorColumnsAreIdenticalForAnyThreadCountAndChunkSize) {
   }
 }
 
-ExperimentResult RunWith(int threads, std::int64_t chunk_size) {
-  const ScenarioSpec spec = testing::SmallScenario({"run.chunk_size=" + std::to_string(chunk_size)});
+TEST(Determinism, GeneratorWithEveryTypologyIsIdenticalForOneAndTwoThreads) {
+  const ScenarioSpec spec = testing::FullFraudScenario();
+  const data::DeclarationBatch sequential = GenerateWith(1, 1 << 20, 3, spec);
+  std::size_t typologies = 0;
+  for (const std::uint8_t type : sequential.truth().fraud_type) typologies |= type;
+  ASSERT_EQ(typologies, (1u << data::kNumFraudTypes) - 1) << "every typology occurs";
+  EXPECT_TRUE(SameBatch(sequential, GenerateWith(2, 1000, 3, spec)));
+}
+
+ExperimentResult RunWith(int threads, std::int64_t chunk_size, bool full_fraud = false) {
+  const std::vector<std::string> overrides = {"run.chunk_size=" + std::to_string(chunk_size)};
+  const ScenarioSpec spec = full_fraud ? testing::FullFraudScenario(overrides) : testing::SmallScenario(overrides);
   tbb::task_arena arena(threads);
   ExperimentResult result;
   arena.execute([&] { result = RunExperiment(spec); });
@@ -72,6 +84,16 @@ TEST(Determinism, MetricSeriesAreIdenticalForAnyThreadCountAndChunkSize) {
           << reference.strategies[s].name << " with " << threads << " threads, chunk " << chunk;
       EXPECT_EQ(other.strategies[s].total, reference.strategies[s].total);
     }
+  }
+}
+
+TEST(Determinism, MetricsByTypologyAreIdenticalForOneAndTwoThreads) {
+  const ExperimentResult one = RunWith(1, 16384, true);
+  const ExperimentResult two = RunWith(2, 700, true);
+  ASSERT_EQ(one.strategies.size(), two.strategies.size());
+  for (std::size_t s = 0; s < one.strategies.size(); ++s) {
+    EXPECT_GT(one.strategies[s].total.by_typology[2].frauds, 0) << "origin misdeclaration occurs";
+    EXPECT_EQ(one.strategies[s].daily, two.strategies[s].daily) << one.strategies[s].name;  // includes by_typology
   }
 }
 

@@ -203,6 +203,33 @@ const std::vector<MalformedCase>& MalformedCases() {
        "[fraud]\nhonest_rate = 0.01\n[fraud.undervaluation]\nenabled = false\n[fraud.misclassification]\n"
        "weight = 0\n" + kMinimal,
        "fraud", 1, 1, "no fraud typology enabled"},
+      {"UnknownTypology", "[fraud.origin_misdeclarations]\nenabled = true\n" + kMinimal,
+       "fraud.origin_misdeclarations", 1, 8, "did you mean \"origin_misdeclaration\"?"},
+      {"NegativeTypologyWeight", "[fraud.prohibited_goods]\nweight = -0.1\n" + kMinimal,
+       "fraud.prohibited_goods.weight", 2, 10, "must be at least 0, got -0.1"},
+      {"NegativeDetectionProbability", "[inspection.detection_probability]\nlow_value_splitting = -0.5\n" + kMinimal,
+       "inspection.detection_probability.low_value_splitting", 2, 23, "must be between 0 and 1, got -0.5"},
+      {"QuantityFactorMinAboveMax", "[fraud.quantity_misdeclaration]\nfactor_min = 0.9\nfactor_max = 0.5\n" + kMinimal,
+       "fraud.quantity_misdeclaration.factor_max", 3, 14, "must be at least fraud.quantity_misdeclaration.factor_min"},
+      {"SeverityMaxBelowMin", "[fraud.prohibited_goods]\nseverity_min = 5\nseverity_max = 2\n" + kMinimal,
+       "fraud.prohibited_goods.severity_max", 3, 16, "must be at least fraud.prohibited_goods.severity_min (5)"},
+      {"QuantityWithoutSpecificDuties", "[fraud.quantity_misdeclaration]\nenabled = true\n" + kMinimal,
+       "fraud.quantity_misdeclaration", 2, 11, "needs codes with a specific duty"},
+      {"LowValueWithoutThreshold", "[fraud.low_value_splitting]\nenabled = true\n" + kMinimal,
+       "fraud.low_value_splitting", 2, 11, "needs a duty relief threshold"},
+      {"OriginWithoutAdditionalDuties",
+       "[fraud.origin_misdeclaration]\nenabled = true\ntransit_countries = [\"US\"]\n" + kMinimal,
+       "fraud.origin_misdeclaration", 2, 11, "needs [[catalogue.additional_duties]]"},
+      {"TransitCountryNotInCountries",
+       "[fraud.origin_misdeclaration]\ntransit_countries = [\"MY\"]\n" + kMinimal,
+       "fraud.origin_misdeclaration.transit_countries[0]", 2, 22, "transit country \"MY\" is not in [countries]"},
+      {"AdditionalDutyWithoutOrigins", "[[catalogue.additional_duties]]\nhs_chapters = [72]\n" + kMinimal,
+       "catalogue.additional_duties[0].origins", 1, 1, "at least one origin is required"},
+      {"AdditionalDutyRateZero",
+       "[[catalogue.additional_duties]]\nhs_chapters = [72]\norigins = [\"CN\"]\nrate = 0\n" + kMinimal,
+       "catalogue.additional_duties[0].rate", 4, 8, "must be greater than 0 and at most 1, got 0"},
+      {"NegativeReliefThreshold", "[catalogue]\nduty_relief_threshold_eur = -1\n" + kMinimal,
+       "catalogue.duty_relief_threshold_eur", 2, 29, "must be at least 0, got -1"},
       {"MissingCountries", "[[administrations]]\nname = \"DE\"\n", "countries", 1, 1, "at least one country"},
       {"EmptyCountries", "[countries]\n[[administrations]]\nname = \"DE\"\n", "countries", 1, 1,
        "at least one country"},
@@ -441,10 +468,13 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [run]
       "days", "seed", "warmup_days", "strategies", "chunk_size", "replications",
       // [arrivals]
-      "declarations_per_day",
+      "declarations_per_day", "indirect_route_share",
       // [catalogue]
       "chapters", "headings_per_chapter", "subheadings_per_heading", "tariff_min", "tariff_max", "log_price_mean",
       "log_price_chapter_sd", "log_price_code_sd", "log_price_sigma_min", "log_price_sigma_max",
+      "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur", "additional_duties",
+      // [[catalogue.additional_duties]]
+      "rate",
       // [[administrations]]
       "name", "offices", "inspection_capacity", "trade_share",
       // [traders]
@@ -452,8 +482,12 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share",
       // [fraud], [fraud.undervaluation], [fraud.misclassification]
       "fraud_prone_rate", "honest_rate", "enabled", "weight", "factor_min", "factor_max",
+      // [fraud.origin_misdeclaration], [fraud.prohibited_goods], [fraud.low_value_splitting]
+      "transit_countries", "route_reveal_probability", "severity_min", "severity_max", "value_share_min",
+      "value_share_max",
       // [inspection.detection_probability]
-      "undervaluation", "misclassification",
+      "undervaluation", "misclassification", "origin_misdeclaration", "quantity_misdeclaration", "prohibited_goods",
+      "low_value_splitting",
       // [risk], [[risk.rules]]
       "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
       "rules", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
@@ -464,6 +498,9 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
   }
   for (const char* table : {"[run]", "[arrivals]", "[catalogue]", "[countries]", "[[administrations]]",
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
+                                   "[[catalogue.additional_duties]]", "[fraud.origin_misdeclaration]",
+                                   "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
+                                   "[fraud.low_value_splitting]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
                                    "[strategy.hybrid]"}) {
     EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;

@@ -2,8 +2,8 @@
 //
 // The columns come in two separate types. DeclaredColumns hold what the trader declared and what the
 // administration knows (office, trader registration age): everything the risk engine and strategies
-// may read. TruthColumns hold what really happened (fraud type, true value and code, duty evaded):
-// only inspection and metrics read them. Code that scores or selects receives a DeclaredView, which
+// may read. TruthColumns hold what really happened (fraud typologies, true value, code, quantity and
+// origin, duty evaded, severity): only inspection and metrics read them. Code that scores or selects receives a DeclaredView, which
 // has no path to the truth, so "the risk engine never sees the truth" is enforced by the type system.
 //
 // Row i of every column describes the same declaration; rows are in increasing declaration_id order.
@@ -17,12 +17,22 @@
 
 namespace crsim::data {
 
-// Fraud-type bits of TruthColumns::fraud_type. Zero means compliant.
+// Fraud-type bits of TruthColumns::fraud_type, one per typology (docs/fraud.md). Zero means
+// compliant; the column is a mask so that a declaration can carry several typologies.
 enum FraudTypeBit : std::uint8_t {
   kFraudUndervaluation = 1u << 0,
   kFraudMisclassification = 1u << 1,
+  kFraudOriginMisdeclaration = 1u << 2,
+  kFraudQuantityMisdeclaration = 1u << 3,
+  kFraudProhibitedGoods = 1u << 4,
+  kFraudLowValueSplitting = 1u << 5,
 };
-inline constexpr int kNumFraudTypes = 2;
+inline constexpr int kNumFraudTypes = 6;
+
+// Typology names, indexed by bit position: the scenario keys ([fraud.<name>]) and result names.
+inline constexpr const char* kFraudTypeNames[kNumFraudTypes] = {
+    "undervaluation",      "misclassification", "origin_misdeclaration", "quantity_misdeclaration",
+    "prohibited_goods",    "low_value_splitting"};
 
 // Read-only view of the declared columns: what the risk engine and strategies see.
 struct DeclaredView {
@@ -36,6 +46,7 @@ struct DeclaredView {
   std::span<const float> declared_quantity;       // quantity in the code's unit (kg or items)
   std::span<const float> unit_value;              // declared_value / declared_quantity, EUR per unit
   std::span<const float> trader_age_days;         // days since the trader registered (>= 0)
+  std::span<const std::uint16_t> departure;       // declared country of departure (route), country index
   std::size_t size() const { return declaration_id.size(); }
 };
 
@@ -44,7 +55,10 @@ struct TruthView {
   std::span<const std::uint8_t> fraud_type;  // FraudTypeBit mask, 0 = compliant
   std::span<const float> true_value;         // EUR
   std::span<const std::uint32_t> true_hs6;   // catalogue index of the real code
-  std::span<const float> duty_evaded;        // EUR, >= 0
+  std::span<const float> duty_evaded;        // EUR, >= 0: duty owed on the truth minus duty owed as declared
+  std::span<const float> true_quantity;      // quantity actually shipped
+  std::span<const std::uint16_t> true_origin; // country index of the real origin
+  std::span<const float> severity;           // security/safety severity weight, 0 = none
   std::size_t size() const { return fraud_type.size(); }
 };
 
@@ -59,6 +73,7 @@ struct DeclaredColumns {
   AlignedColumn<float> declared_quantity;
   AlignedColumn<float> unit_value;
   AlignedColumn<float> trader_age_days;
+  AlignedColumn<std::uint16_t> departure;
 };
 
 struct TruthColumns {
@@ -66,6 +81,9 @@ struct TruthColumns {
   AlignedColumn<float> true_value;
   AlignedColumn<std::uint32_t> true_hs6;
   AlignedColumn<float> duty_evaded;
+  AlignedColumn<float> true_quantity;
+  AlignedColumn<std::uint16_t> true_origin;
+  AlignedColumn<float> severity;
 };
 
 class DeclarationBatch {

@@ -1,14 +1,18 @@
 // Generator: the day's customs declarations, with injected fraud and its ground truth.
 //
 // Per day d: the number of declarations is Poisson(arrivals.declarations_per_day), drawn from the
-// kArrivals stream at (d). Record i of day d then draws everything it needs from three Philox blocks
-// at (kGenerate, d, i, 0..2), whatever branch it takes:
+// kArrivals stream at (d). Record i of day d then draws everything it needs from four Philox blocks
+// at (kGenerate, d, i, 0..3), whatever branch it takes:
 //   block 0: trader (alias table over the volumes of traders registered by day d), portfolio HS6
 //            slot, portfolio origin slot;
 //   block 1: office (home office with probability home_office_share, else uniform in the trader's
 //            administration), two normals for log quantity and log unit price;
 //   block 2: fraud or not (rate by compliance profile), typology among those available for the
-//            code (weights renormalised), undervaluation factor, misclassification target.
+//            record (weights renormalised), the typology's magnitude (undervaluation or quantity
+//            factor, severity, share of the relief threshold), its target (misclassification code,
+//            transit country);
+//   block 3: indirect route or not, the hub country (alias over trade weights), whether a
+//            transshipment's route reveals its true origin.
 // Records are filled in parallel chunks of chunk_size rows; because each record's numbers depend
 // only on (seed, d, i), the batch is bit-identical for every thread count and chunk size.
 // Within a chunk, records go in tiles of 32 in three passes (draw the trader bucket, resolve the
@@ -16,13 +20,24 @@
 // generator is otherwise bound by cache misses on the trader tables (measured: 38% of its cycles
 // stalled on two loads before tiling; see bench/RESULTS.md for the throughput).
 //
-// Fraud typologies (the truth columns say which one, if any, each declaration carries):
-//   undervaluation     declared value = true value x U(factor_min, factor_max);
-//                      duty evaded = tariff x (true value - declared value).
-//                      Unavailable for a code with a zero tariff (nothing to evade).
-//   misclassification  declared HS6 = a uniformly chosen lower-tariff code of the same heading (else
-//                      chapter); duty evaded = true value x (true tariff - declared tariff).
-//                      Unavailable for a code that has the lowest tariff of its chapter.
+// Fraud typologies (docs/fraud.md; the truth's fraud_type bit says which one, if any, each
+// declaration carries). Duty evaded = DutyOwed(truth) - DutyOwed(as declared) for every typology.
+// All but prohibited goods need a consignment that owes duty (value at or above the relief threshold).
+//   undervaluation     declared value = true value x U(factor_min, factor_max). Needs an ad valorem tariff.
+//   misclassification  declared HS6 = a uniformly chosen lower-tariff code (no higher specific duty)
+//                      of the same heading, else chapter. Needs such a code.
+//   origin             declared origin = a transit country without the additional duty of the true
+//                      (chapter, origin); the departure country is the true origin with
+//                      route_reveal_probability. Needs an additional duty on the pair.
+//   quantity           declared quantity = true quantity x U(factor_min, factor_max), value unchanged.
+//                      Needs a specific duty on the code.
+//   prohibited goods   nothing declared changes; the truth gets severity ~ U(severity_min, severity_max);
+//                      no duty evaded. A fixed share of attempts: its weight / the sum of enabled
+//                      weights, whatever the good (the others are renormalised among the available).
+//   low-value split    declared value = threshold x U(value_share_min, value_share_max), declared
+//                      quantity scaled alike (same unit value). Needs a relief threshold.
+// Every record's departure country is its declared origin, or with indirect_route_share a hub
+// country drawn by trade weight.
 #pragma once
 
 #include <cstddef>
@@ -71,8 +86,14 @@ class Generator {
   std::vector<TraderAttributes> trader_attributes_;
   AliasTable trader_table_;
   std::int64_t trader_table_day_ = -1;
-  float undervaluation_weight_ = 0.0f;
-  float misclassification_weight_ = 0.0f;
+  AliasTable country_table_;  // hub countries of indirect routes, by trade weight
+  float typology_weight_[data::kNumFraudTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
+  float undervaluation_factor_min_ = 0.0f, undervaluation_factor_span_ = 0.0f;
+  float quantity_factor_min_ = 0.0f, quantity_factor_span_ = 0.0f;
+  float severity_min_ = 0.0f, severity_span_ = 0.0f;
+  float relief_threshold_ = 0.0f, value_share_min_ = 0.0f, value_share_span_ = 0.0f;
+  float route_reveal_probability_ = 0.0f;
+  float prohibited_share_ = 0.0f;  // share of fraud attempts that are prohibited goods
 };
 
 }  // namespace crsim::sim

@@ -1,12 +1,13 @@
 // Inspection: what physical controls of the selected declarations find.
 //
 // An inspected fraudulent declaration is detected with the scenario's probability for its fraud
-// type, from the kInspection stream at (day, record): every strategy that inspects the same
+// type (for several typologies at once, the chance that at least one is found), from the kInspection stream at (day, record): every strategy that inspects the same
 // declaration gets the same outcome (common random numbers). A detected fraud reveals its true value
 // and HS6 code and recovers its duty; an undetected one looks compliant to the administration. This
 // is the only stage besides metrics that reads the truth.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
@@ -40,7 +41,8 @@ class Inspector {
 
  private:
   CounterRandom random_;
-  float detection_probability_[data::kNumFraudTypes];
+  // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
+  std::array<float, 256> detection_probability_{};
 };
 
 }  // namespace crsim::sim

@@ -10,11 +10,30 @@
 //   compliant inspected  inspected declarations that carried no fraud (burden on honest trade)
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "crsim/data/declaration_batch.h"
+
 namespace crsim::sim {
+
+// The counters of one fraud typology. A declaration carrying several typologies counts in each.
+// Severity is in thousandths of the truth's severity weight, rounded per declaration, so it sums
+// exactly like money.
+struct TypologyMetrics {
+  std::int64_t frauds = 0;
+  std::int64_t hits = 0;
+  std::int64_t duty_evaded_cents = 0;
+  std::int64_t duty_recovered_cents = 0;
+  std::int64_t severity_milli = 0;         // total severity of the typology's frauds
+  std::int64_t severity_caught_milli = 0;  // severity of those detected
+
+  TypologyMetrics& operator+=(const TypologyMetrics& other);
+  bool operator==(const TypologyMetrics&) const = default;
+  double true_detection_rate() const { return frauds == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(frauds); }
+};
 
 struct DayMetrics {
   std::int64_t declarations = 0;
@@ -25,6 +44,7 @@ struct DayMetrics {
   std::int64_t compliant_inspected = 0;
   std::int64_t duty_evaded_cents = 0;
   std::int64_t duty_recovered_cents = 0;
+  std::array<TypologyMetrics, data::kNumFraudTypes> by_typology{};  // indexed by FraudTypeBit position
 
   DayMetrics& operator+=(const DayMetrics& other);
   bool operator==(const DayMetrics&) const = default;
@@ -52,5 +72,14 @@ const std::vector<KpiDefinition>& KpiDefinitions();
 
 // The KPI's name as printed in tables: "duty_recovered_eur" -> "duty recovered (EUR)".
 std::string KpiLabel(const KpiDefinition& kpi);
+std::string MetricLabel(const std::string& name);
+
+// One row of the "by typology" table and of the by_typology datasets.
+struct TypologyKpiDefinition {
+  std::string name;  // also the HDF5 dataset name
+  bool is_count;
+  double (*value)(const TypologyMetrics&);
+};
+const std::vector<TypologyKpiDefinition>& TypologyKpiDefinitions();
 
 }  // namespace crsim::sim

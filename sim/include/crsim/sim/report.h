@@ -13,6 +13,11 @@ namespace crsim::sim {
 // KPI rows x strategy columns, totals over the measured days (after warm-up).
 std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& result);
 
+// Frauds, hits, true detection rate, duty evaded and recovered, severity and severity caught per
+// fraud typology (rows) and strategy (columns), totals over the measured days; typologies that never
+// occurred are left out.
+std::string FormatTypologyTable(const ExperimentResult& result);
+
 // Stage throughput (declarations per second) per strategy.
 std::string FormatThroughput(const ExperimentResult& result);
 

@@ -29,6 +29,15 @@ struct RunSpec {
 // [arrivals]
 struct ArrivalSpec {
   double declarations_per_day = 500000.0;  // mean of the daily Poisson count; 1..1e8
+  double indirect_route_share = 0.15;      // share of consignments shipped via a third country (declared departure != origin); 0..1
+};
+
+// [[catalogue.additional_duties]]: an anti-dumping or additional duty on goods of some chapters
+// from some origins, on top of the ad valorem tariff.
+struct AdditionalDutySpec {
+  std::vector<std::int64_t> hs_chapters;  // HS chapters (1..97, not 77) it applies to; non-empty
+  std::vector<std::string> origins;       // ISO codes, each in [countries]; non-empty
+  double rate = 0.25;                     // extra duty, fraction of customs value; > 0..1
 };
 
 // [catalogue]
@@ -43,6 +52,11 @@ struct CatalogueSpec {
   double log_price_code_sd = 0.5;             // sd of an HS6 code's level around its chapter's; >= 0
   double log_price_sigma_min = 0.25;          // smallest within-code sd of log unit price; > 0
   double log_price_sigma_max = 0.6;           // largest within-code sd; >= log_price_sigma_min
+  double specific_duty_share = 0.0;           // share of HS6 codes that also carry a specific (per-unit) duty; 0..1
+  double specific_duty_min = 0.05;            // specific duty per unit as a fraction of the code's median unit price; >= 0
+  double specific_duty_max = 0.3;             // >= specific_duty_min
+  double duty_relief_threshold_eur = 0.0;     // consignments declared below this value owe no duty (0 = no relief); >= 0
+  std::vector<AdditionalDutySpec> additional_duties;  // [[catalogue.additional_duties]]
 };
 
 // [countries]: ISO 3166 alpha-2 code = relative trade weight (> 0). At least one country.
@@ -86,18 +100,60 @@ struct MisclassificationSpec {
   double weight = 0.4;  // relative frequency; >= 0. Declares a code of the same heading (else chapter) with a lower tariff.
 };
 
+// [fraud.origin_misdeclaration]: goods of a (chapter, origin) under an additional duty declared as
+// originating in a transit country without it.
+struct OriginMisdeclarationSpec {
+  bool enabled = false;
+  double weight = 0.2;                          // relative frequency; >= 0
+  std::vector<std::string> transit_countries;   // ISO codes declared instead, each in [countries]; non-empty when enabled
+  double route_reveal_probability = 0.3;        // P(the declared departure country is the true origin); 0..1
+};
+
+// [fraud.quantity_misdeclaration]: declared quantity (mass) understated on goods with a specific duty.
+struct QuantityMisdeclarationSpec {
+  bool enabled = false;
+  double weight = 0.2;       // relative frequency; >= 0
+  double factor_min = 0.4;   // declared quantity = true quantity x U(factor_min, factor_max); 0 < min <= max < 1
+  double factor_max = 0.8;
+};
+
+// [fraud.prohibited_goods]: prohibited or restricted goods concealed in an ordinary declaration.
+struct ProhibitedGoodsSpec {
+  bool enabled = false;
+  double weight = 0.05;       // relative frequency; >= 0
+  double severity_min = 1.0;  // severity weight ~ U(severity_min, severity_max); > 0
+  double severity_max = 10.0; // >= severity_min
+};
+
+// [fraud.low_value_splitting]: a consignment split so that the declared part falls below the duty
+// relief threshold (catalogue.duty_relief_threshold_eur).
+struct LowValueSplittingSpec {
+  bool enabled = false;
+  double weight = 0.2;            // relative frequency; >= 0
+  double value_share_min = 0.5;   // declared value = threshold x U(value_share_min, value_share_max); 0 < min <= max < 1
+  double value_share_max = 0.99;
+};
+
 // [fraud]
 struct FraudSpec {
   double fraud_prone_rate = 0.3;  // probability that a declaration of a fraud-prone trader is fraudulent; 0..1
   double honest_rate = 0.002;     // the same for honest traders (opportunistic fraud); 0..1
   UndervaluationSpec undervaluation;
   MisclassificationSpec misclassification;
+  OriginMisdeclarationSpec origin_misdeclaration;
+  QuantityMisdeclarationSpec quantity_misdeclaration;
+  ProhibitedGoodsSpec prohibited_goods;
+  LowValueSplittingSpec low_value_splitting;
 };
 
 // [inspection.detection_probability]: P(an inspection finds the fraud), per fraud type.
 struct DetectionProbabilitySpec {
-  double undervaluation = 0.85;    // 0..1
-  double misclassification = 0.7;  // 0..1
+  double undervaluation = 0.85;           // 0..1
+  double misclassification = 0.7;         // 0..1
+  double origin_misdeclaration = 0.5;     // 0..1
+  double quantity_misdeclaration = 0.8;   // 0..1
+  double prohibited_goods = 0.6;          // 0..1
+  double low_value_splitting = 0.75;      // 0..1
 };
 
 // [inspection]

@@ -1,9 +1,11 @@
 // World: everything that stays fixed during a run, built deterministically from the scenario.
 //
 //   Catalogue       HS6 codes grouped into real HS chapters and headings, each with an ad valorem
-//                   tariff and a reference log-normal unit-price distribution (world truth, which the
-//                   risk engine never reads), plus for each code the lower-tariff codes a fraudster
-//                   could declare it as.
+//                   tariff, for some a specific (per-unit) duty, and a reference log-normal unit-price
+//                   distribution (world truth, which the risk engine never reads), plus for each code
+//                   the lower-duty codes a fraudster could declare it as.
+//   Duties          additional (anti-dumping) duties on (chapter, origin) pairs and the duty relief
+//                   threshold; DutyOwed is the one definition of duty every typology's evasion uses.
 //   Countries       ISO codes with trade weights.
 //   Offices         every customs office of every administration, with its daily inspection capacity.
 //   Traders         Zipf-like volumes, a portfolio of HS6 codes and origins, a home office, a
@@ -31,6 +33,7 @@ struct Catalogue {
   std::vector<float> tariff_rate;             // fraction of customs value
   std::vector<float> log_price_mean;          // mean of log(EUR per unit)
   std::vector<float> log_price_sd;            // sd of log(EUR per unit)
+  std::vector<float> specific_duty;           // EUR per unit on top of the ad valorem duty; 0 for most codes
   // Lower-tariff alternatives of code h (same heading, else same chapter), in CSR form:
   // misclassification_targets[misclassification_offsets[h] .. misclassification_offsets[h+1]).
   std::vector<std::uint32_t> misclassification_offsets;
@@ -61,8 +64,39 @@ struct Traders {
   std::size_t size() const { return volume_weight.size(); }
 };
 
+// An additional duty on goods of one chapter from one origin, and the transit countries a fraudster
+// could declare instead (those of the scenario's transit list with a lower additional duty on the
+// chapter): transit_countries[transit_begin .. transit_end).
+struct AdditionalDuty {
+  std::uint16_t origin = 0;
+  float rate = 0.0f;  // fraction of customs value
+  std::uint32_t transit_begin = 0;
+  std::uint32_t transit_end = 0;
+};
+
+struct Duties {
+  // Entries of HS chapter c (1..97): entries[chapter_offsets[c] .. chapter_offsets[c+1]), by origin.
+  std::vector<std::uint32_t> chapter_offsets;
+  std::vector<AdditionalDuty> entries;
+  std::vector<std::uint16_t> transit_countries;
+  double relief_threshold_eur = 0.0;  // declared value below this owes no duty (0 = no relief)
+
+  // The additional duty on goods of `chapter` from `origin`, or nullptr when none applies.
+  const AdditionalDuty* Find(std::uint8_t chapter, std::uint16_t origin) const {
+    for (std::uint32_t e = chapter_offsets[chapter]; e < chapter_offsets[chapter + 1u]; ++e) {
+      if (entries[e].origin == origin) return &entries[e];
+    }
+    return nullptr;
+  }
+  float AdditionalRate(std::uint8_t chapter, std::uint16_t origin) const {
+    const AdditionalDuty* duty = Find(chapter, origin);
+    return duty == nullptr ? 0.0f : duty->rate;
+  }
+};
+
 struct World {
   Catalogue catalogue;
+  Duties duties;
   std::vector<std::string> country_iso;
   std::vector<double> country_weight;  // normalised to sum 1
   std::vector<std::string> administration_name;
@@ -73,6 +107,12 @@ struct World {
 };
 
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication = 0);
+
+// Customs duty owed, in EUR, on a consignment of code hs6 from origin with this customs value and
+// quantity: (ad valorem tariff + additional duty of (chapter, origin)) x value + specific duty x
+// quantity, or 0 when the value is below the relief threshold. Every typology's duty evaded is
+// DutyOwed(truth) - DutyOwed(as declared).
+double DutyOwed(const World& world, std::uint32_t hs6, std::uint16_t origin, double value, double quantity);
 
 // Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
 // Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
