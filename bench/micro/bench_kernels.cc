@@ -97,7 +97,7 @@ struct KernelInputs {
   std::vector<float> inverse_scale;
   // Outputs.
   std::vector<float> score;
-  std::vector<std::uint32_t> hit_mask;
+  std::vector<std::uint64_t> hit_mask;
   std::vector<float> z;
 };
 
@@ -156,8 +156,8 @@ KernelInputs& InputsFor(std::size_t rows) {
   return *cached;
 }
 
-using RuleKernel = void (*)(const RuleTable&, const RuleInputs&, std::span<float>,
-                            std::span<std::uint32_t>);
+using RuleKernel = void (*)(const RuleTable&, const RuleInputs&, std::int64_t, std::span<float>,
+                            std::span<std::uint64_t>);
 using UnitValueKernel = void (*)(std::span<const float>, std::span<const float>,
                                  std::span<const std::uint32_t>, const UnitValueReference&,
                                  std::span<float>);
@@ -170,15 +170,15 @@ void RunRuleKernel(benchmark::State& state, RuleKernel kernel) {
   const RuleInputs columns{inputs.hs_chapter, inputs.origin, inputs.office, inputs.unit_value,
                            inputs.trader_age_days};
   for (auto _ : state) {
-    kernel(table, columns, inputs.score, inputs.hit_mask);
+    kernel(table, columns, /*day=*/0, inputs.score, inputs.hit_mask);
     benchmark::DoNotOptimize(inputs.score.data());
     benchmark::DoNotOptimize(inputs.hit_mask.data());
     benchmark::ClobberMemory();
   }
   const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
   state.SetItemsProcessed(processed);
-  // Read: u8 + 2 x u16 + 2 x f32; written: f32 + u32.
-  state.SetBytesProcessed(processed * (1 + 2 + 2 + 4 + 4 + 4 + 4));
+  // Read: u8 + 2 x u16 + 2 x f32; written: f32 + u64.
+  state.SetBytesProcessed(processed * (1 + 2 + 2 + 4 + 4 + 4 + 8));
 }
 
 void RunUnitValueKernel(benchmark::State& state, UnitValueKernel kernel) {

@@ -119,7 +119,7 @@ RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
       trader_hits_(world.traders.size(), 0),
       trader_risk_(world.traders.size(), 0.0f) {}
 
-void RiskEngine::Score(const data::DeclaredView& declared, std::span<float> risk_score) {
+void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std::span<float> risk_score) {
   const std::size_t size = declared.size();
   rule_score_.resize(size);
   rule_hits_.resize(size);
@@ -138,7 +138,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::span<float> risk
                                        declared.trader_age_days.subspan(begin, count)};
       const std::span<float> rule_score = rule_score_.span().subspan(begin, count);
       const std::span<float> z = unit_value_z_.span().subspan(begin, count);
-      kernels::ScoreRules(rule_table_, inputs, rule_score, rule_hits_.span().subspan(begin, count));
+      kernels::ScoreRules(rule_table_, inputs, day, rule_score, rule_hits_.span().subspan(begin, count));
       kernels::RobustUnitValueZ(declared.declared_value.subspan(begin, count),
                                 declared.declared_quantity.subspan(begin, count), declared.hs6.subspan(begin, count),
                                 reference, z);

@@ -82,14 +82,14 @@ TEST(RiskEngine, ScoreIsTheWeightedSumOfItsParts) {
   generator.GenerateDay(1, batch, 4096);
   const auto declared = batch.declared();
   std::vector<float> score(batch.size());
-  engine.Score(declared, score);
+  engine.Score(declared, 1, score);
 
   std::vector<float> rule_score(batch.size()), z(batch.size());
-  std::vector<std::uint32_t> hits(batch.size());
+  std::vector<std::uint64_t> hits(batch.size());
   kernels::ScoreRulesReference(engine.rule_table(),
                                {declared.hs_chapter, declared.origin, declared.office, declared.unit_value,
                                 declared.trader_age_days},
-                               rule_score, hits);
+                               1, rule_score, hits);
   kernels::RobustUnitValueZReference(declared.declared_value, declared.declared_quantity, declared.hs6,
                                      engine.price_reference().view(), z);
   const double overall = static_cast<double>(engine.hits_so_far()) / static_cast<double>(engine.inspections_so_far());
@@ -135,7 +135,7 @@ TEST(RiskEngine, TraderRiskRisesAfterHitsAndFallsAfterCleanInspections) {
   RiskEngine engine(world, spec);
   engine.Learn(declared, outcomes);
   std::vector<float> score(batch.size());
-  engine.Score(declared, score);
+  engine.Score(declared, 0, score);
   // Overall hit rate m = 1/2, s = 4: caught trader (1 + 2) / (1 + 4) = 0.6; clean one 2 / 5 = 0.4;
   // never-inspected traders sit at the prior 0.5.
   EXPECT_FLOAT_EQ(score[a], 0.6f);

@@ -150,9 +150,9 @@ struct MalformedCase {
   std::string message;
 };
 
-std::string ThirtyThreeRules() {
+std::string SixtyFiveRules() {
   std::string text;
-  for (int i = 0; i < 33; ++i) text += "[[risk.rules]]\nname = \"rule" + std::to_string(i) + "\"\n";
+  for (int i = 0; i < 65; ++i) text += "[[risk.rules]]\nname = \"rule" + std::to_string(i) + "\"\n";
   return text;
 }
 
@@ -247,7 +247,7 @@ const std::vector<MalformedCase>& MalformedCases() {
        "risk.rules[1].name", 4, 8, "duplicate rule name \"r\""},
       {"MissingRuleName", "[[risk.rules]]\nweight = 2.0\n" + kMinimal, "risk.rules[0].name", 1, 1,
        "missing required key \"name\""},
-      {"MoreThan32Rules", ThirtyThreeRules() + kMinimal, "risk.rules", 1, 1, "at most 32 rules are allowed, got 33"},
+      {"MoreThan64Rules", SixtyFiveRules() + kMinimal, "risk.rules", 1, 1, "at most 64 rules are allowed, got 65"},
       {"SyntaxError", "[run]\ndays = = 5\n" + kMinimal, "", 2, 8, "TOML syntax error"},
   };
   return cases;
