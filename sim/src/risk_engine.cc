@@ -105,6 +105,8 @@ kernels::RuleTable CompileScenarioRules(const World& world, const RiskSpec& risk
     if (rule.unit_value_min) definition.unit_value_min = static_cast<float>(*rule.unit_value_min);
     if (rule.unit_value_max) definition.unit_value_max = static_cast<float>(*rule.unit_value_max);
     if (rule.max_trader_age_days) definition.max_trader_age_days = static_cast<float>(*rule.max_trader_age_days);
+    definition.active_from_day = rule.active_from_day;
+    definition.active_until_day = rule.active_until_day;
     definitions.push_back(std::move(definition));
   }
   // Scenario validation has checked every name, so an unknown one here is a bug: CompileRules throws.
