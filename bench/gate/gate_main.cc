@@ -149,8 +149,8 @@ void RunRuleKernel() {
   const kernels::RuleTable table = kernels::CompileRules(rules, kNumOrigins, kNumOffices);
   const kernels::RuleInputs inputs{hs_chapter, origin, office, unit_value, trader_age_days};
   std::vector<float> score(kKernelRows);
-  std::vector<std::uint32_t> hit_mask(kKernelRows);
-  Measured([&] { kernels::ScoreRules(table, inputs, score, hit_mask); });
+  std::vector<std::uint64_t> hit_mask(kKernelRows);
+  Measured([&] { kernels::ScoreRules(table, inputs, /*day=*/0, score, hit_mask); });
 }
 
 // --- unit-value kernel ---------------------------------------------------------------------------
@@ -225,8 +225,8 @@ void RunRiskEngineScore() {
   // Day 1 is scored. A first, unmeasured Score allocates the engine's work columns.
   generator.GenerateDay(1, batch, small.chunk());
   std::vector<float> risk_score(batch.size());
-  engine.Score(batch.declared(), risk_score);
-  Measured([&] { engine.Score(batch.declared(), risk_score); });
+  engine.Score(batch.declared(), 1, risk_score);
+  Measured([&] { engine.Score(batch.declared(), 1, risk_score); });
 }
 
 struct GateKernel {
@@ -269,12 +269,13 @@ const char* PinHighwayTarget() {
 void WarmUp() {
   tbb::parallel_for(0, 4, [](int) {});
   std::vector<float> value(16, 1.0f), z(16), median(1, 0.0f), inverse_scale(1, 1.0f), score(16);
-  std::vector<std::uint32_t> hs6(16, 0), hit_mask(16);
+  std::vector<std::uint32_t> hs6(16, 0);
+  std::vector<std::uint64_t> hit_mask(16);
   kernels::RobustUnitValueZ(value, value, hs6, {median, inverse_scale}, z);
   std::vector<std::uint8_t> chapter(16, 1);
   std::vector<std::uint16_t> index(16, 0);
   const kernels::RuleTable table = kernels::CompileRules(GateRules(), kNumOrigins, kNumOffices);
-  kernels::ScoreRules(table, {chapter, index, index, value, value}, score, hit_mask);
+  kernels::ScoreRules(table, {chapter, index, index, value, value}, /*day=*/0, score, hit_mask);
 }
 
 int Main(int argc, char** argv) {

@@ -1,11 +1,13 @@
-// Micro-benchmarks of the risk kernels, scalar reference vs Highway SIMD (best target of this CPU):
-//   BM_RuleKernel/<scalar|simd>/rows:N       ten rules with mixed conditions
-//   BM_UnitValueKernel/<scalar|simd>/rows:N  robust unit-value z against 2000 HS6 references
-//   BM_TopK/<scalar|simd|simd_tbb>/rows:N    top 1% per office (20 offices) of a risk-score mixture
+// Micro-benchmarks of the risk kernels: scalar reference, Highway SIMD (best target of this CPU) on
+// one thread, and the TBB driver over chunks on two threads (tbb::task_arena(2), wall time):
+//   BM_RuleKernel/<scalar|simd|simd_tbb>/rows:N       32 rule profiles (the full path)
+//   BM_RuleKernel64/<scalar|simd|simd_tbb>/rows:N     64 rule profiles (both mask words in use)
+//   BM_UnitValueKernel/<scalar|simd|simd_tbb>/rows:N  robust unit-value z against 2000 HS6 references
+//   BM_TopK/<scalar|simd|simd_tbb>/rows:N             top 1% per office (20 offices) of a risk-score mixture
 // N = 1K .. 16M rows in powers of 4; items/s = declarations per second (bytes/s counts the columns
-// read and written, to compare with the ~37 GB/s one-core memory bandwidth of the target machine).
-// Inputs are built once per size, outside the timing loop; only the latest size is kept so that the
-// 16M-row runs do not hold every smaller size in memory too.
+// read and written, to compare with the ~37 GB/s one-core, ~68 GB/s two-core memory bandwidth of
+// the target machine). Inputs are built once per size, outside the timing loop; only the latest
+// size is kept so that the 16M-row runs do not hold every smaller size in memory too.
 #include <benchmark/benchmark.h>
 #include <tbb/task_arena.h>
 
@@ -18,7 +20,11 @@
 #include <optional>
 #include <random>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
+
+#include <tbb/task_arena.h>
 
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/top_k.h"
@@ -32,6 +38,8 @@ constexpr std::size_t kNumOffices = 20;
 constexpr std::size_t kNumHs6 = 2000;
 constexpr std::int64_t kMinRows = std::int64_t{1} << 10;
 constexpr std::int64_t kMaxRows = std::int64_t{1} << 24;
+constexpr std::int64_t kBenchmarkDay = 10;  // the day passed to the rule kernel
+constexpr int kTbbThreads = 2;
 
 // The 96 HS chapters in use: 01..97 without 77 (reserved).
 std::vector<std::uint8_t> HsChapters() {
@@ -87,6 +95,46 @@ std::vector<RuleDefinition> RealisticRules() {
   return rules;
 }
 
+// `count` rule profiles: the ten realistic ones, then generated ones of the same kinds (a few
+// chapters x a few origins x a price band, new traders at some offices, time-limited campaigns)
+// so that every rule has one to three conditions. The time-limited ones are active on
+// kBenchmarkDay except every fourth, which is inactive (scored as a real day would be).
+std::vector<RuleDefinition> RuleProfiles(std::size_t count) {
+  std::vector<RuleDefinition> rules = RealisticRules();
+  const std::vector<std::uint8_t> chapters = HsChapters();
+  for (std::size_t k = 0; rules.size() < count; ++k) {
+    RuleDefinition& rule = rules.emplace_back();
+    rule.name = "profile_" + std::to_string(rules.size() - 1);
+    rule.weight = 0.25f + 0.125f * static_cast<float>(k % 13);
+    const std::size_t first_chapter = (k * 7) % chapters.size();
+    for (std::size_t c = 0; c < 1 + k % 3; ++c) {
+      rule.hs_chapters.push_back(chapters[(first_chapter + 11 * c) % chapters.size()]);
+    }
+    switch (k % 4) {
+      case 0:  // commodity x origins x price band
+        for (std::size_t o = 0; o < 2 + k % 4; ++o) {
+          rule.origins.push_back(static_cast<std::uint16_t>((k + 5 * o) % kNumOrigins));
+        }
+        rule.unit_value_max = 2.0f + static_cast<float>(k % 9);
+        break;
+      case 1:  // commodity above a price: luxury or dual-use goods
+        rule.unit_value_min = 50.0f + 10.0f * static_cast<float>(k % 5);
+        break;
+      case 2:  // new traders at some offices
+        rule.offices = {static_cast<std::uint16_t>(k % kNumOffices),
+                        static_cast<std::uint16_t>((k + 3) % kNumOffices)};
+        rule.max_trader_age_days = 60.0f + 30.0f * static_cast<float>(k % 6);
+        break;
+      default:  // time-limited campaign on a commodity and an origin
+        rule.origins = {static_cast<std::uint16_t>(k % kNumOrigins)};
+        rule.active_from_day = k % 8 == 3 ? kBenchmarkDay + 1 : kBenchmarkDay - 5;
+        rule.active_until_day = kBenchmarkDay + 9;
+        break;
+    }
+  }
+  return rules;
+}
+
 struct KernelInputs {
   std::size_t rows = 0;
   // Rule kernel columns.
@@ -103,7 +151,7 @@ struct KernelInputs {
   std::vector<float> inverse_scale;
   // Outputs.
   std::vector<float> score;
-  std::vector<std::uint32_t> hit_mask;
+  std::vector<std::uint64_t> hit_mask;
   std::vector<float> z;
 };
 
@@ -162,37 +210,68 @@ KernelInputs& InputsFor(std::size_t rows) {
   return *cached;
 }
 
-using RuleKernel = void (*)(const RuleTable&, const RuleInputs&, std::span<float>,
-                            std::span<std::uint32_t>);
-using UnitValueKernel = void (*)(std::span<const float>, std::span<const float>,
-                                 std::span<const std::uint32_t>, const UnitValueReference&,
-                                 std::span<float>);
+// The variants, as the benchmarks call them.
+enum class Variant { kScalar, kSimd, kSimdTbb };
 
-void RunRuleKernel(benchmark::State& state, RuleKernel kernel) {
+// The arena of the simd_tbb variants: kTbbThreads worker slots, made once.
+tbb::task_arena& TbbArena() {
+  static tbb::task_arena arena(kTbbThreads);
+  return arena;
+}
+
+void RunRuleKernel(benchmark::State& state, std::size_t num_rules, Variant variant) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   KernelInputs& inputs = InputsFor(rows);
-  const std::vector<RuleDefinition> rules = RealisticRules();
+  const std::vector<RuleDefinition> rules = RuleProfiles(num_rules);
   const RuleTable table = CompileRules(rules, kNumOrigins, kNumOffices);
   const RuleInputs columns{inputs.hs_chapter, inputs.origin, inputs.office, inputs.unit_value,
                            inputs.trader_age_days};
   for (auto _ : state) {
-    kernel(table, columns, inputs.score, inputs.hit_mask);
+    switch (variant) {
+      case Variant::kScalar:
+        ScoreRulesReference(table, columns, kBenchmarkDay, inputs.score, inputs.hit_mask);
+        break;
+      case Variant::kSimd:
+        ScoreRules(table, columns, kBenchmarkDay, inputs.score, inputs.hit_mask);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] {
+          ScoreRulesParallel(table, columns, kBenchmarkDay, inputs.score, inputs.hit_mask);
+        });
+        break;
+    }
     benchmark::DoNotOptimize(inputs.score.data());
     benchmark::DoNotOptimize(inputs.hit_mask.data());
     benchmark::ClobberMemory();
   }
   const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
   state.SetItemsProcessed(processed);
-  // Read: u8 + 2 x u16 + 2 x f32; written: f32 + u32.
-  state.SetBytesProcessed(processed * (1 + 2 + 2 + 4 + 4 + 4 + 4));
+  // Read: u8 + 2 x u16 + 2 x f32; written: f32 + u64.
+  state.SetBytesProcessed(processed * (1 + 2 + 2 + 4 + 4 + 4 + 8));
+  state.counters["rules"] = static_cast<double>(num_rules);
 }
 
-void RunUnitValueKernel(benchmark::State& state, UnitValueKernel kernel) {
+void RunUnitValueKernel(benchmark::State& state, Variant variant) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   KernelInputs& inputs = InputsFor(rows);
   const UnitValueReference reference{inputs.median_log_unit_value, inputs.inverse_scale};
   for (auto _ : state) {
-    kernel(inputs.declared_value, inputs.declared_quantity, inputs.hs6, reference, inputs.z);
+    switch (variant) {
+      case Variant::kScalar:
+        RobustUnitValueZReference(inputs.declared_value, inputs.declared_quantity, inputs.hs6,
+                                  reference, inputs.z);
+        break;
+      case Variant::kSimd:
+        RobustUnitValueZ(inputs.declared_value, inputs.declared_quantity, inputs.hs6, reference,
+                         inputs.z);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] {
+          RobustUnitValueZParallel(inputs.declared_value, inputs.declared_quantity, inputs.hs6,
+                                   reference, inputs.z);
+        });
+        break;
+    }
     benchmark::DoNotOptimize(inputs.z.data());
     benchmark::ClobberMemory();
   }
@@ -202,13 +281,19 @@ void RunUnitValueKernel(benchmark::State& state, UnitValueKernel kernel) {
   state.SetBytesProcessed(processed * (4 + 4 + 4 + 4));
 }
 
-void BM_RuleKernelScalar(benchmark::State& state) { RunRuleKernel(state, ScoreRulesReference); }
-void BM_RuleKernelSimd(benchmark::State& state) { RunRuleKernel(state, ScoreRules); }
-void BM_UnitValueKernelScalar(benchmark::State& state) {
-  RunUnitValueKernel(state, RobustUnitValueZReference);
-}
-void BM_UnitValueKernelSimd(benchmark::State& state) {
-  RunUnitValueKernel(state, RobustUnitValueZ);
+// Registers one family's three variants over the row sizes; the TBB variant is timed on the wall
+// clock (CPU time of the calling thread would leave out the other thread's work).
+template <class Run>
+void RegisterFamily(const std::string& family, const Run& run) {
+  const std::pair<const char*, Variant> variants[] = {
+      {"scalar", Variant::kScalar}, {"simd", Variant::kSimd}, {"simd_tbb", Variant::kSimdTbb}};
+  for (const auto& [name, variant] : variants) {
+    auto* benchmark = benchmark::RegisterBenchmark(
+        (family + "/" + name).c_str(),
+        [run, variant = variant](benchmark::State& state) { run(state, variant); });
+    benchmark->ArgName("rows")->RangeMultiplier(4)->Range(kMinRows, kMaxRows);
+    if (variant == Variant::kSimdTbb) benchmark->UseRealTime();
+  }
 }
 
 // Top-k selection inputs: a risk-score mixture like the simulator's (30% exact zeros - nothing
@@ -295,26 +380,6 @@ void BM_TopKScalar(benchmark::State& state) { RunTopK(state, SelectTopKPerGroupR
 void BM_TopKSimd(benchmark::State& state) { RunTopK(state, SelectTopKPerGroup, 1); }
 void BM_TopKSimdTbb(benchmark::State& state) { RunTopK(state, SelectTopKPerGroup, 2); }
 
-BENCHMARK(BM_RuleKernelScalar)
-    ->Name("BM_RuleKernel/scalar")
-    ->ArgName("rows")
-    ->RangeMultiplier(4)
-    ->Range(kMinRows, kMaxRows);
-BENCHMARK(BM_RuleKernelSimd)
-    ->Name("BM_RuleKernel/simd")
-    ->ArgName("rows")
-    ->RangeMultiplier(4)
-    ->Range(kMinRows, kMaxRows);
-BENCHMARK(BM_UnitValueKernelScalar)
-    ->Name("BM_UnitValueKernel/scalar")
-    ->ArgName("rows")
-    ->RangeMultiplier(4)
-    ->Range(kMinRows, kMaxRows);
-BENCHMARK(BM_UnitValueKernelSimd)
-    ->Name("BM_UnitValueKernel/simd")
-    ->ArgName("rows")
-    ->RangeMultiplier(4)
-    ->Range(kMinRows, kMaxRows);
 BENCHMARK(BM_TopKScalar)
     ->Name("BM_TopK/scalar")
     ->ArgName("rows")
@@ -333,6 +398,15 @@ BENCHMARK(BM_TopKSimdTbb)
     ->RangeMultiplier(4)
     ->Range(kMinRows, kMaxRows)
     ->UseManualTime();
+
+const bool kRegistered = [] {
+  RegisterFamily("BM_RuleKernel",
+                 [](benchmark::State& state, Variant variant) { RunRuleKernel(state, 32, variant); });
+  RegisterFamily("BM_RuleKernel64",
+                 [](benchmark::State& state, Variant variant) { RunRuleKernel(state, 64, variant); });
+  RegisterFamily("BM_UnitValueKernel", RunUnitValueKernel);
+  return true;
+}();
 
 }  // namespace
 }  // namespace crsim::kernels

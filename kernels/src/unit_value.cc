@@ -1,6 +1,6 @@
 // Highway translation unit of the unit-value anomaly kernel: compiles unit_value-inl.h once per
 // SIMD target (foreach_target.h re-includes this file) and dispatches RobustUnitValueZ at run time
-// to the best target the CPU supports.
+// to the best target the CPU supports. Also the TBB driver, RobustUnitValueZParallel.
 #include "crsim/kernels/unit_value.h"
 
 #include <cstddef>
@@ -32,22 +32,50 @@ HWY_NOINLINE void RobustUnitValueZTarget(std::span<const float> declared_value,
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "parallel_chunks.h"
+
 namespace crsim::kernels {
 
 HWY_EXPORT(RobustUnitValueZTarget);
 
-void RobustUnitValueZ(std::span<const float> declared_value,
-                      std::span<const float> declared_quantity, std::span<const std::uint32_t> hs6,
-                      const UnitValueReference& reference, std::span<float> z) {
-  // O(1) checks of the invariants the vector loop relies on; a mismatch is a caller bug.
+namespace {
+
+// O(1) checks of the invariants the vector loop relies on; a mismatch is a caller bug.
+void CheckUnitValueCall(std::span<const float> declared_value,
+                        std::span<const float> declared_quantity,
+                        std::span<const std::uint32_t> hs6, const UnitValueReference& reference,
+                        std::span<float> z) {
   const std::size_t count = z.size();
   HWY_ASSERT(declared_value.size() == count && declared_quantity.size() == count &&
              hs6.size() == count);
   if (count == 0) return;
   HWY_ASSERT(!reference.median_log_unit_value.empty() &&
              reference.median_log_unit_value.size() == reference.inverse_scale.size());
+}
+
+}  // namespace
+
+void RobustUnitValueZ(std::span<const float> declared_value,
+                      std::span<const float> declared_quantity, std::span<const std::uint32_t> hs6,
+                      const UnitValueReference& reference, std::span<float> z) {
+  CheckUnitValueCall(declared_value, declared_quantity, hs6, reference, z);
+  if (z.empty()) return;
   HWY_DYNAMIC_DISPATCH(RobustUnitValueZTarget)(declared_value, declared_quantity, hs6, reference,
                                                 z);
+}
+
+void RobustUnitValueZParallel(std::span<const float> declared_value,
+                              std::span<const float> declared_quantity,
+                              std::span<const std::uint32_t> hs6,
+                              const UnitValueReference& reference, std::span<float> z,
+                              std::size_t grain) {
+  CheckUnitValueCall(declared_value, declared_quantity, hs6, reference, z);
+  HWY_ASSERT(grain > 0);
+  detail::ForEachChunkParallel(z.size(), grain, [&](std::size_t begin, std::size_t count) {
+    HWY_DYNAMIC_DISPATCH(RobustUnitValueZTarget)(
+        declared_value.subspan(begin, count), declared_quantity.subspan(begin, count),
+        hs6.subspan(begin, count), reference, z.subspan(begin, count));
+  });
 }
 
 }  // namespace crsim::kernels

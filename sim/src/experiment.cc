@@ -72,7 +72,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       StrategyResult& strategy_result = result.strategies[s];
       clock.Lap();
       const bool scored = state.strategy->uses_risk_score();
-      if (scored) state.engine->Score(declared, risk_score.span());
+      if (scored) state.engine->Score(declared, day, risk_score.span());
       strategy_result.seconds.score += clock.Lap();
       outcomes.Reset(batch.size());
       const SelectionInputs inputs{declared, scored ? std::span<const float>(risk_score.span()) : std::span<const float>(),

@@ -10,9 +10,10 @@
 namespace crsim::sim {
 
 namespace {
-// Rows per parallel scoring task: large enough to amortise task overhead, small enough that the
-// kernels' inputs of one task stay in L2. Scoring is elementwise, so this never changes results.
-constexpr std::size_t kScoreChunk = 16384;
+// Rows per parallel scoring task (the kernels' default grain): large enough to amortise task
+// overhead, small enough that two threads share a day evenly. Scoring is elementwise, so this
+// never changes results.
+constexpr std::size_t kScoreChunk = kernels::kDefaultParallelGrain;
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 }  // namespace
 
@@ -105,6 +106,8 @@ kernels::RuleTable CompileScenarioRules(const World& world, const RiskSpec& risk
     if (rule.unit_value_min) definition.unit_value_min = static_cast<float>(*rule.unit_value_min);
     if (rule.unit_value_max) definition.unit_value_max = static_cast<float>(*rule.unit_value_max);
     if (rule.max_trader_age_days) definition.max_trader_age_days = static_cast<float>(*rule.max_trader_age_days);
+    definition.active_from_day = rule.active_from_day;
+    definition.active_until_day = rule.active_until_day;
     definitions.push_back(std::move(definition));
   }
   // Scenario validation has checked every name, so an unknown one here is a bug: CompileRules throws.
@@ -119,7 +122,7 @@ RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
       trader_hits_(world.traders.size(), 0),
       trader_risk_(world.traders.size(), 0.0f) {}
 
-void RiskEngine::Score(const data::DeclaredView& declared, std::span<float> risk_score) {
+void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std::span<float> risk_score) {
   const std::size_t size = declared.size();
   rule_score_.resize(size);
   rule_hits_.resize(size);
@@ -127,26 +130,22 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::span<float> risk
   const auto rule_weight = static_cast<float>(risk_.rule_weight);
   const auto unit_value_weight = static_cast<float>(risk_.unit_value_weight);
   const auto trader_weight = static_cast<float>(risk_.trader_history_weight);
-  const kernels::UnitValueReference reference = price_reference_.view();
-  const std::size_t chunks = (size + kScoreChunk - 1) / kScoreChunk;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const tbb::blocked_range<std::size_t>& range) {
-    for (std::size_t c = range.begin(); c != range.end(); ++c) {
-      const std::size_t begin = c * kScoreChunk;
-      const std::size_t count = std::min(size, begin + kScoreChunk) - begin;
-      const kernels::RuleInputs inputs{declared.hs_chapter.subspan(begin, count), declared.origin.subspan(begin, count),
-                                       declared.office.subspan(begin, count), declared.unit_value.subspan(begin, count),
-                                       declared.trader_age_days.subspan(begin, count)};
-      const std::span<float> rule_score = rule_score_.span().subspan(begin, count);
-      const std::span<float> z = unit_value_z_.span().subspan(begin, count);
-      kernels::ScoreRules(rule_table_, inputs, rule_score, rule_hits_.span().subspan(begin, count));
-      kernels::RobustUnitValueZ(declared.declared_value.subspan(begin, count),
-                                declared.declared_quantity.subspan(begin, count), declared.hs6.subspan(begin, count),
-                                reference, z);
-      for (std::size_t i = 0; i < count; ++i) {
-        const float low_price = std::isnan(z[i]) ? 0.0f : std::max(0.0f, -z[i]);
-        risk_score[begin + i] = rule_weight * rule_score[i] + unit_value_weight * low_price +
-                                trader_weight * trader_risk_[declared.trader[begin + i]];
-      }
+  const std::span<const float> rule_score = rule_score_.span();
+  const std::span<const float> z = unit_value_z_.span();
+
+  // The two kernels, each over parallel chunks (crsim/kernels/parallel.h).
+  const kernels::RuleInputs inputs{declared.hs_chapter, declared.origin, declared.office, declared.unit_value,
+                                   declared.trader_age_days};
+  kernels::ScoreRulesParallel(rule_table_, inputs, day, rule_score_.span(), rule_hits_.span(), kScoreChunk);
+  kernels::RobustUnitValueZParallel(declared.declared_value, declared.declared_quantity, declared.hs6,
+                                    price_reference_.view(), unit_value_z_.span(), kScoreChunk);
+
+  // Their combination, elementwise.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kScoreChunk), [&](const tbb::blocked_range<std::size_t>& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const float low_price = std::isnan(z[i]) ? 0.0f : std::max(0.0f, -z[i]);
+      risk_score[i] = rule_weight * rule_score[i] + unit_value_weight * low_price +
+                      trader_weight * trader_risk_[declared.trader[i]];
     }
   });
 }

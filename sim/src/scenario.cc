@@ -47,7 +47,8 @@ namespace crsim::sim {
 namespace {
 
 constexpr std::string_view kOverrideSource = "--set";
-constexpr std::size_t kMaxRules = kernels::kMaxRules;  // hit masks are 32-bit
+constexpr std::size_t kMaxRules = kernels::kMaxRules;  // hit masks are 64-bit
+constexpr std::int64_t kMaxDays = 36500;          // longest run (100 years), and the range of rule days
 constexpr std::int64_t kMaxTotalOffices = 65535;  // office ids are uint16 in the declaration columns
 constexpr std::size_t kMaxCountries = 65535;      // country ids are uint16 as well
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
@@ -90,8 +91,9 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
                                                           "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
                                           "trader_prior_strength", "min_reference_count", "rules"};
-constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters", "origins", "offices",
-                                          "unit_value_min", "unit_value_max", "max_trader_age_days"};
+constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
+                                          "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
+                                          "active_from_day", "active_until_day"};
 constexpr std::string_view kStrategyKeys[] = {"hybrid"};
 constexpr std::string_view kHybridKeys[] = {"random_share"};
 
@@ -446,6 +448,14 @@ class ScenarioValidator {
     return field;
   }
 
+  Field ReadOptionalInt(const toml::table* table, const std::string& path, std::string_view key,
+                        std::optional<std::int64_t>& out, std::int64_t min, std::int64_t max) {
+    std::int64_t value = 0;
+    Field field = ReadInt(table, path, key, value, min, max);
+    if (field.node != nullptr && field.ok) out = value;
+    return field;
+  }
+
   Field ReadOptionalDouble(const toml::table* table, const std::string& path, std::string_view key,
                            std::optional<double>& out, const DoubleRange& range) {
     double value = 0.0;
@@ -515,7 +525,7 @@ class ScenarioValidator {
   void ReadRun(const toml::table& root, RunSpec& run) {
     const toml::table* table = SubTable(root, "", "run", kRunKeys);
     const std::string path = "run";
-    const Field days = ReadInt(table, path, "days", run.days, 1, 36500);
+    const Field days = ReadInt(table, path, "days", run.days, 1, kMaxDays);
     std::int64_t seed = static_cast<std::int64_t>(run.seed);
     if (ReadInt(table, path, "seed", seed, 0, std::numeric_limits<std::int64_t>::max()).ok) {
       run.seed = static_cast<std::uint64_t>(seed);
@@ -990,6 +1000,16 @@ class ScenarioValidator {
                          FormatBound(*rule.unit_value_max)));
     }
     ReadOptionalDouble(&table, path, "max_trader_age_days", rule.max_trader_age_days, AtLeast(0));
+
+    // Time-limited rule (priority control action): active on days from <= day < until of the run.
+    const Field from = ReadOptionalInt(&table, path, "active_from_day", rule.active_from_day, 0, kMaxDays - 1);
+    const Field until = ReadOptionalInt(&table, path, "active_until_day", rule.active_until_day, 1, kMaxDays);
+    if (from.ok && until.ok && rule.active_from_day && rule.active_until_day &&
+        *rule.active_until_day <= *rule.active_from_day) {
+      Report(*until.node, path + ".active_until_day",
+             fmt::format("must be greater than active_from_day ({}), got {}", *rule.active_from_day,
+                         *rule.active_until_day));
+    }
     return rule;
   }
 

@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 #include <hwy/targets.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -239,11 +240,48 @@ TEST(UnitValueKernelTest, HandComputedCases) {
   EXPECT_NEAR(ZOne(1e-30f, 1e10f, 0.0f, 1.0f), std::log(1e-40), 1e-4);
 }
 
+// RobustUnitValueZParallel against RobustUnitValueZ (the single-threaded SIMD kernel), bit for bit
+// (the same kernel on the same rows: no tolerance), on 1..4 threads and grains from 1 row to more
+// than the whole input, on every target.
+TEST(UnitValueKernelTest, ParallelMatchesSequentialForAnyThreadsAndGrain) {
+  std::mt19937 rng(77);
+  const ReferenceTables tables = RandomReference(rng);
+  const Declarations declarations = RandomDeclarations(kBigSize + 1, rng);
+  ForEachTarget([&] {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{17}, kBigSize}) {
+      // Misaligned start.
+      const std::span<const float> value = std::span(declarations.value).subspan(1, size);
+      const std::span<const float> quantity = std::span(declarations.quantity).subspan(1, size);
+      const std::span<const std::uint32_t> hs6 = std::span(declarations.hs6).subspan(1, size);
+      std::vector<float> expected(size);
+      RobustUnitValueZ(value, quantity, hs6, tables.View(), expected);
+      for (const int threads : {1, 2, 3, 4}) {
+        tbb::task_arena arena(threads);
+        for (const std::size_t grain : {std::size_t{1}, std::size_t{7}, std::size_t{64},
+                                        std::size_t{1000}, kDefaultParallelGrain, kBigSize + 1}) {
+          if (grain == 1 && size == kBigSize && threads != 2) continue;  // one-row tasks: once
+          SCOPED_TRACE("size " + std::to_string(size) + " threads " + std::to_string(threads) +
+                       " grain " + std::to_string(grain));
+          std::vector<float> z(size, -1.0f);
+          arena.execute(
+              [&] { RobustUnitValueZParallel(value, quantity, hs6, tables.View(), z, grain); });
+          std::size_t mismatches = 0;
+          for (std::size_t i = 0; i < size; ++i) mismatches += Bits(z[i]) != Bits(expected[i]);
+          EXPECT_EQ(mismatches, 0u);
+        }
+      }
+    }
+  });
+}
+
 TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
   const float median = 0.0f;
   const float inverse_scale = 1.0f;
   const UnitValueReference reference{std::span(&median, 1), std::span(&inverse_scale, 1)};
-  ForEachTarget([&] { RobustUnitValueZ({}, {}, {}, reference, {}); });
+  ForEachTarget([&] {
+    RobustUnitValueZ({}, {}, {}, reference, {});
+    RobustUnitValueZParallel({}, {}, {}, reference, {});
+  });
 }
 
 }  // namespace

@@ -36,6 +36,13 @@ const std::string kMinimal =
     "name = \"DE\"\n"
     "offices = 2\n";
 
+// `count` rules named rule0, rule1, ... with no conditions.
+std::string ManyRules(int count) {
+  std::string text;
+  for (int i = 0; i < count; ++i) text += "[[risk.rules]]\nname = \"rule" + std::to_string(i) + "\"\n";
+  return text;
+}
+
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -105,6 +112,22 @@ TEST(ScenarioTest, BaselineParses) {
   EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
 }
 
+TEST(ScenarioTest, ReadsSixtyFourRulesAndActivePeriods) {
+  const ScenarioSpec spec = ParseScenario(ManyRules(62) +
+                                              "[[risk.rules]]\nname = \"priority\"\nactive_from_day = 3\n"
+                                              "active_until_day = 10\n"
+                                              "[[risk.rules]]\nname = \"until\"\nactive_until_day = 1\n" +
+                                              kMinimal,
+                                          "test.toml");
+  ASSERT_EQ(spec.risk.rules.size(), 64u);
+  EXPECT_FALSE(spec.risk.rules[0].active_from_day.has_value());
+  EXPECT_FALSE(spec.risk.rules[0].active_until_day.has_value());
+  EXPECT_EQ(spec.risk.rules[62].active_from_day, 3);
+  EXPECT_EQ(spec.risk.rules[62].active_until_day, 10);
+  EXPECT_FALSE(spec.risk.rules[63].active_from_day.has_value());
+  EXPECT_EQ(spec.risk.rules[63].active_until_day, 1);
+}
+
 TEST(ScenarioTest, DefaultsApplyWhenTablesAreMissing) {
   const ScenarioSpec spec = ParseScenario(kMinimal, "minimal.toml");
   const ScenarioSpec defaults;
@@ -149,12 +172,6 @@ struct MalformedCase {
   std::int64_t column;
   std::string message;
 };
-
-std::string ThirtyThreeRules() {
-  std::string text;
-  for (int i = 0; i < 33; ++i) text += "[[risk.rules]]\nname = \"rule" + std::to_string(i) + "\"\n";
-  return text;
-}
 
 const std::vector<MalformedCase>& MalformedCases() {
   static const std::vector<MalformedCase> cases = {
@@ -274,7 +291,19 @@ const std::vector<MalformedCase>& MalformedCases() {
        "risk.rules[1].name", 4, 8, "duplicate rule name \"r\""},
       {"MissingRuleName", "[[risk.rules]]\nweight = 2.0\n" + kMinimal, "risk.rules[0].name", 1, 1,
        "missing required key \"name\""},
-      {"MoreThan32Rules", ThirtyThreeRules() + kMinimal, "risk.rules", 1, 1, "at most 32 rules are allowed, got 33"},
+      {"RuleActiveUntilNotAfterFrom",
+       "[[risk.rules]]\nname = \"r\"\nactive_from_day = 5\nactive_until_day = 5\n" + kMinimal,
+       "risk.rules[0].active_until_day", 4, 20, "must be greater than active_from_day (5), got 5"},
+      {"RuleActiveUntilBeforeFrom",
+       "[[risk.rules]]\nname = \"r\"\nactive_from_day = 9\nactive_until_day = 2\n" + kMinimal,
+       "risk.rules[0].active_until_day", 4, 20, "must be greater than active_from_day (9), got 2"},
+      {"RuleActiveFromNegative", "[[risk.rules]]\nname = \"r\"\nactive_from_day = -1\n" + kMinimal,
+       "risk.rules[0].active_from_day", 3, 19, "must be between 0 and 36499, got -1"},
+      {"RuleActiveUntilZero", "[[risk.rules]]\nname = \"r\"\nactive_until_day = 0\n" + kMinimal,
+       "risk.rules[0].active_until_day", 3, 20, "must be between 1 and 36500, got 0"},
+      {"RuleActiveFromNotInteger", "[[risk.rules]]\nname = \"r\"\nactive_from_day = 2.5\n" + kMinimal,
+       "risk.rules[0].active_from_day", 3, 19, "expected an integer, got a float (2.5)"},
+      {"MoreThan64Rules", ManyRules(65) + kMinimal, "risk.rules", 1, 1, "at most 64 rules are allowed, got 65"},
       {"SyntaxError", "[run]\ndays = = 5\n" + kMinimal, "", 2, 8, "TOML syntax error"},
   };
   return cases;
@@ -491,6 +520,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [risk], [[risk.rules]]
       "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
       "rules", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
+      "active_from_day", "active_until_day",
       // [strategy.hybrid]
       "random_share"};
   for (const std::string& key : keys) {

@@ -19,13 +19,21 @@
 // Limits: precondition hs6[i] < median_log_unit_value.size() == inverse_scale.size(); all
 // per-declaration spans have the same length as z.
 //
+// Parallel driver: RobustUnitValueZParallel runs the SIMD kernel over chunks of `grain`
+// declarations in parallel with TBB (in the caller's task arena). The kernel is elementwise, so the
+// result is identical, bit for bit, to RobustUnitValueZ for any thread count and grain.
+//
 // Usage:
 //   UnitValueReference reference{median, inverse_scale};
 //   RobustUnitValueZ(value, quantity, hs6, reference, z);
+//   RobustUnitValueZParallel(value, quantity, hs6, reference, z);  // on every TBB thread
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
+
+#include "crsim/kernels/parallel.h"
 
 namespace crsim::kernels {
 
@@ -40,6 +48,16 @@ struct UnitValueReference {
 void RobustUnitValueZ(std::span<const float> declared_value, std::span<const float> declared_quantity,
                       std::span<const std::uint32_t> hs6, const UnitValueReference& reference,
                       std::span<float> z);
+
+// RobustUnitValueZ over chunks of `grain` (>= 1) declarations, chunk c = rows [c grain,
+// (c+1) grain), run in parallel with tbb::parallel_for in the caller's task arena (wrap the call in
+// a tbb::task_arena to limit the threads). Identical output to RobustUnitValueZ for any thread
+// count and grain.
+void RobustUnitValueZParallel(std::span<const float> declared_value,
+                              std::span<const float> declared_quantity,
+                              std::span<const std::uint32_t> hs6,
+                              const UnitValueReference& reference, std::span<float> z,
+                              std::size_t grain = kDefaultParallelGrain);
 
 // Plain scalar reference.
 void RobustUnitValueZReference(std::span<const float> declared_value,

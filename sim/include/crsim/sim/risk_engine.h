@@ -69,8 +69,9 @@ class RiskEngine {
  public:
   RiskEngine(const World& world, const ScenarioSpec& spec);
 
-  // Fills risk_score (size declared.size()) in parallel chunks; deterministic for any thread count.
-  void Score(const data::DeclaredView& declared, std::span<float> risk_score);
+  // Fills risk_score (size declared.size()) for the declarations of day `day` of the run (the day
+  // decides which time-limited rules apply), in parallel; deterministic for any thread count.
+  void Score(const data::DeclaredView& declared, std::int64_t day, std::span<float> risk_score);
 
   // Feedback from one day's inspections. Call after Score for the same day.
   void Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes);
@@ -90,7 +91,7 @@ class RiskEngine {
   std::uint64_t total_inspections_ = 0;
   std::uint64_t total_hits_ = 0;
   data::AlignedColumn<float> rule_score_;
-  data::AlignedColumn<std::uint32_t> rule_hits_;
+  data::AlignedColumn<std::uint64_t> rule_hits_;
   data::AlignedColumn<float> unit_value_z_;
 };
 

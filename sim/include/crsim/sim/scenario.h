@@ -161,7 +161,7 @@ struct InspectionSpec {
   DetectionProbabilitySpec detection_probability;
 };
 
-// [[risk.rules]]: at most 32. Omitted conditions always hold.
+// [[risk.rules]]: at most 64 (kernels::kMaxRules). Omitted conditions always hold.
 struct RuleSpec {
   std::string name;                          // unique
   double weight = 1.0;                       // added to the rule score when the rule matches
@@ -171,6 +171,8 @@ struct RuleSpec {
   std::optional<double> unit_value_min;      // EUR per unit, inclusive; >= 0
   std::optional<double> unit_value_max;      // EUR per unit, exclusive; > unit_value_min
   std::optional<double> max_trader_age_days; // matches traders registered at most this many days ago; >= 0
+  std::optional<std::int64_t> active_from_day;   // day of the run (0-based) the rule starts, inclusive; 0..36499; none = from the start
+  std::optional<std::int64_t> active_until_day;  // day it stops, exclusive; 1..36500, > active_from_day; none = to the end
 };
 
 // [risk]
