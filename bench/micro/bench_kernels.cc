@@ -305,7 +305,8 @@ struct ModelInputs {
   std::vector<float> trader_mean_table, trader_bonus_table;
   std::vector<float> tariff_rate, chapter_rate, origin_rate;
   std::vector<float> trader_mean, trader_bonus;  // gather outputs
-  std::vector<float> features;                   // kNumFeatures x rows
+  std::size_t stride = 0;                        // FeatureMatrixStride(rows)
+  std::vector<float> features;                   // kNumFeatures x stride
   std::vector<float> probability;
   LogisticModel model;
 };
@@ -339,7 +340,8 @@ std::unique_ptr<ModelInputs> BuildModelInputs(KernelInputs& inputs) {
   model->trader_mean.resize(rows);
   model->trader_bonus.resize(rows);
   model->probability.resize(rows);
-  model->features.resize(kNumFeatures * rows);
+  model->stride = FeatureMatrixStride(rows);
+  model->features.resize(kNumFeatures * model->stride);
   // The feature kernel's inputs from the other kernels.
   ScoreRules(CompileRules(RuleProfiles(32), kNumOrigins, kNumOffices),
              {inputs.hs_chapter, inputs.origin, inputs.office, inputs.unit_value, inputs.trader_age_days},
@@ -406,7 +408,7 @@ void RunFeatureMatrix(benchmark::State& state, Variant variant) {
   const KernelInputs& inputs = InputsFor(rows);
   const FeatureInputs feature_inputs = FeatureInputsOf(inputs, model);
   const FeatureTables tables = FeatureTablesOf(model);
-  const FeatureMatrix matrix{model.features.data(), rows, rows};
+  const FeatureMatrix matrix{model.features.data(), rows, model.stride};
   for (auto _ : state) {
     switch (variant) {
       case Variant::kScalar:
@@ -432,7 +434,7 @@ void RunLogisticScore(benchmark::State& state, Variant variant) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   ModelInputs& model = ModelInputsFor(rows);
   const KernelInputs& inputs = InputsFor(rows);
-  const FeatureMatrix matrix{model.features.data(), rows, rows};
+  const FeatureMatrix matrix{model.features.data(), rows, model.stride};
   BuildFeatureMatrix(FeatureInputsOf(inputs, model), FeatureTablesOf(model), matrix);
   for (auto _ : state) {
     switch (variant) {
@@ -456,12 +458,18 @@ void RunLogisticScore(benchmark::State& state, Variant variant) {
 }
 
 // The full scoring path, chunk by chunk: each chunk of kScoringChunk rows goes through the four
-// kernels (single-threaded SIMD) while its intermediates (rule score and mask, z, 9 features:
-// 56 B per row, 224 KB per chunk) stay in the core's L2, so only the input columns and the outputs
-// (probability, hit mask) cross the memory bus. simd: the chunks in order on the calling thread;
-// simd_tbb: tbb::parallel_for over the chunks in the 2-thread arena. The per-day trader update
-// (UpdateBetaBinomialPosterior over 100 000 traders) runs once per call, before the chunks.
+// kernels (single-threaded SIMD) with its intermediates (z and the 9 features: 40 B per row,
+// 160 KB per chunk) in a per-thread buffer that stays in the core's L2, so only the input columns
+// and the outputs (rule score and hit mask, probability) cross the memory bus. simd: the chunks in
+// order on the calling thread; simd_tbb: tbb::parallel_for over the chunks in the 2-thread arena.
+// The per-day trader update (UpdateBetaBinomialPosterior over 100 000 traders) runs once per call,
+// before the chunks.
 constexpr std::size_t kScoringChunk = 4096;
+
+struct ChunkBuffers {
+  std::vector<float> z = std::vector<float>(kScoringChunk);
+  std::vector<float> features = std::vector<float>(kNumFeatures * FeatureMatrixStride(kScoringChunk));
+};
 
 void RunScoringPath(benchmark::State& state, Variant variant) {
   const auto rows = static_cast<std::size_t>(state.range(0));
@@ -472,17 +480,19 @@ void RunScoringPath(benchmark::State& state, Variant variant) {
   const FeatureTables tables = FeatureTablesOf(model);
   const std::size_t chunks = (rows + kScoringChunk - 1) / kScoringChunk;
   auto score_chunk = [&](std::size_t chunk) {
+    thread_local ChunkBuffers buffers;
     const std::size_t begin = chunk * kScoringChunk;
     const std::size_t count = std::min(rows, begin + kScoringChunk) - begin;
     auto rows_of = [&](auto& column) { return std::span(column).subspan(begin, count); };
+    const std::span<float> z = std::span(buffers.z).first(count);
     ScoreRules(table,
                {rows_of(inputs.hs_chapter), rows_of(inputs.origin), rows_of(inputs.office),
                 rows_of(inputs.unit_value), rows_of(inputs.trader_age_days)},
                kBenchmarkDay, rows_of(inputs.score), rows_of(inputs.hit_mask));
     RobustUnitValueZ(rows_of(inputs.declared_value), rows_of(inputs.declared_quantity), rows_of(inputs.hs6),
-                     reference, rows_of(inputs.z));
-    const FeatureMatrix matrix{model.features.data() + begin, count, rows};
-    BuildFeatureMatrix({rows_of(inputs.z), rows_of(inputs.hs6), rows_of(inputs.hs_chapter), rows_of(inputs.origin),
+                     reference, z);
+    const FeatureMatrix matrix{buffers.features.data(), count, FeatureMatrixStride(kScoringChunk)};
+    BuildFeatureMatrix({z, rows_of(inputs.hs6), rows_of(inputs.hs_chapter), rows_of(inputs.origin),
                         rows_of(model.departure), rows_of(inputs.trader_age_days), rows_of(model.trader),
                         rows_of(inputs.score)},
                        tables, matrix);

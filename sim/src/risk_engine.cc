@@ -174,8 +174,10 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
 
   if (combination_ == ScoreCombination::kLogistic) {
     // The features are built every day, trained model or not: Learn keeps the inspected rows'.
-    features_.resize(kernels::kNumFeatures * size);
+    const std::size_t stride = kernels::FeatureMatrixStride(size);
+    features_.resize(kernels::kNumFeatures * stride);
     feature_rows_ = size;
+    feature_stride_ = stride;
     const kernels::FeatureInputs feature_inputs{
         z,
         declared.hs6,
@@ -186,7 +188,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
         declared.trader,
         rule_score};
     const kernels::FeatureTables tables{tariff_rate_, trader_risk_, trader_bonus_, chapter_rate_, origin_rate_};
-    const kernels::FeatureMatrix matrix{features_.data(), size, size};
+    const kernels::FeatureMatrix matrix{features_.data(), size, stride};
     kernels::BuildFeatureMatrixParallel(feature_inputs, tables, matrix, kScoreChunk);
     if (model_trained_) {
       kernels::LogisticScoreParallel(matrix.view(), model_, risk_score, kScoreChunk);
@@ -254,12 +256,12 @@ void RiskEngine::LearnLogistic(const data::DeclaredView& declared, const Inspect
     // Selective labels: the label is what the inspection found, not the truth.
     if (training_labels_.size() < capacity) {
       for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
-        training_features_[f].push_back(features_[f * feature_rows_ + row]);
+        training_features_[f].push_back(features_[f * feature_stride_ + row]);
       }
       training_labels_.push_back(hit ? 1 : 0);
     } else {
       for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
-        training_features_[f][training_next_] = features_[f * feature_rows_ + row];
+        training_features_[f][training_next_] = features_[f * feature_stride_ + row];
       }
       training_labels_[training_next_] = hit ? 1 : 0;
       training_next_ = (training_next_ + 1) % capacity;

@@ -126,8 +126,9 @@ class RiskEngine {
   std::vector<float> tariff_rate_;   // per HS6 (the catalogue's ad valorem rate)
   std::vector<std::uint32_t> chapter_inspections_, chapter_hits_, origin_inspections_, origin_hits_;
   std::vector<float> chapter_rate_, chapter_bonus_, origin_rate_, origin_bonus_;
-  data::AlignedColumn<float> features_;  // the day's feature matrix, column-major, stride = rows
+  data::AlignedColumn<float> features_;  // the day's feature matrix, column-major
   std::size_t feature_rows_ = 0;
+  std::size_t feature_stride_ = 0;       // kernels::FeatureMatrixStride(feature_rows_)
   std::vector<std::vector<float>> training_features_;  // [feature][row], ring of max_training_rows
   std::vector<std::uint8_t> training_labels_;
   std::size_t training_next_ = 0;                      // ring position once full
