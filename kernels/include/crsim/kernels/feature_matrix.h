@@ -31,8 +31,9 @@
 // Preconditions (O(1) checks abort; per-row ones are the caller's): every per-declaration span has
 // `rows` elements (departure may be empty); hs6[i] < tariff_rate.size(), trader[i] <
 // trader_mean.size() == trader_bonus.size(), chapter_rate.size() == 256, origin[i] <
-// origin_rate.size(); stride >= rows; data holds kNumFeatures * stride floats. NaN inputs give the
-// documented 0 features, never UB. Zero rows: no-op.
+// origin_rate.size(); stride >= rows; data holds kNumFeatures * stride floats. A NaN z or age gives
+// the documented 0 feature; NaN in the rule score or the tables is copied through as it is (no UB
+// either way). Zero rows: no-op.
 //
 // Parallel driver: BuildFeatureMatrixParallel runs chunks of `grain` rows with TBB; elementwise, so
 // identical to BuildFeatureMatrix for any thread count and grain.

@@ -2,13 +2,13 @@
 // matrix (crsim/kernels/feature_matrix.h), and SIMD scoring.
 //
 // Scoring: probability[i] = 1 / (1 + exp(-t)), t = clamp(bias + sum_f weight[f] x[f][i], -80, 80).
-// The clamp keeps exp finite in float (exp(80) ~ 5.5e34) and changes no probability: at |t| = 80
-// the probability is already 0 or 1 to float precision... up to 1.8e-35 on the low side, below
-// float's normal range. SIMD (Highway, runtime dispatch): N rows per step, one broadcast weight and
-// one unit-stride load per feature (column-major matrix), FMA where the target has it, Highway's
-// Exp. The scalar reference uses separate multiply and add and std::exp, so they differ by
-// rounding: |p_simd - p_ref| <= 0.25 x (F + 1) x 2^-23 x (|bias| + sum_f |w_f x_f|) + 2^-20
-// (the logit's rounding through p' <= 1/4, plus Highway's Exp error and the division's rounding,
+// The clamp keeps exp finite in float (exp(80) ~ 5.5e34) and changes a probability only beyond
+// |t| = 80, where it is within 1.8e-35 of 0 or 1 (and exactly 1 in float on the high side).
+// SIMD (Highway, runtime dispatch): N rows per step, one broadcast weight and one unit-stride load
+// per feature (column-major matrix), FMA where the target has it, Highway's Exp. The scalar
+// reference uses separate multiply and add and std::exp, so they differ by rounding:
+// |p_simd - p_ref| <= 0.25 x (F + 1) x 2^-23 x (|bias| + sum_f |w_f x_f|) + 2^-20 (the logit's
+// rounding through p' <= 1/4, plus Highway's Exp error and the division's rounding,
 // generously bounded); tests/kernels/logistic_test.cc checks exactly that bound.
 //
 // Training: TrainLogisticModel fits bias and weights by maximising
