@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake make pkg-config
-  libtbb-dev libhdf5-dev hdf5-tools libhwy-dev librandom123-dev
+  libtbb-dev libhdf5-dev hdf5-tools libhwy-dev librandom123-dev libeigen3-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev          # make fuzz (libFuzzer)

@@ -4,11 +4,19 @@
 //   BM_RuleKernel64/<scalar|simd|simd_tbb>/rows:N     64 rule profiles (both mask words in use)
 //   BM_UnitValueKernel/<scalar|simd|simd_tbb>/rows:N  robust unit-value z against 2000 HS6 references
 //   BM_TopK/<scalar|simd|simd_tbb>/rows:N             top 1% per office (20 offices) of a risk-score mixture
+//   BM_TraderPosterior/<scalar|simd|simd_tbb>/rows:N  gather of 100 000 traders' posterior mean and bonus
+//   BM_FeatureMatrix/<scalar|simd|simd_tbb>/rows:N    the 9 model features, column-major
+//   BM_LogisticScore/<scalar|simd|simd_tbb>/rows:N    dot product + logistic over the feature matrix
+//   BM_ScoringPath/<simd|simd_tbb>/rows:N             rules (32 profiles) + unit-value z + trader
+//                                                     posterior (per-day update of 100 000 traders,
+//                                                     gathered inside the feature kernel) + feature
+//                                                     matrix + logistic score, chunk by chunk
 // N = 1K .. 16M rows in powers of 4; items/s = declarations per second (bytes/s counts the columns
 // read and written, to compare with the ~37 GB/s one-core, ~68 GB/s two-core memory bandwidth of
 // the target machine). Inputs are built once per size, outside the timing loop; only the latest
 // size is kept so that the 16M-row runs do not hold every smaller size in memory too.
 #include <benchmark/benchmark.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -26,6 +34,9 @@
 
 #include <tbb/task_arena.h>
 
+#include "crsim/kernels/entity_posterior.h"
+#include "crsim/kernels/feature_matrix.h"
+#include "crsim/kernels/logistic.h"
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/top_k.h"
 #include "crsim/kernels/unit_value.h"
@@ -40,6 +51,7 @@ constexpr std::int64_t kMinRows = std::int64_t{1} << 10;
 constexpr std::int64_t kMaxRows = std::int64_t{1} << 24;
 constexpr std::int64_t kBenchmarkDay = 10;  // the day passed to the rule kernel
 constexpr int kTbbThreads = 2;
+constexpr std::size_t kNumTraders = 100000;
 
 // The 96 HS chapters in use: 01..97 without 77 (reserved).
 std::vector<std::uint8_t> HsChapters() {
@@ -281,6 +293,228 @@ void RunUnitValueKernel(benchmark::State& state, Variant variant) {
   state.SetBytesProcessed(processed * (4 + 4 + 4 + 4));
 }
 
+// Inputs of the risk-model kernels, built on first use from a kernel input set (their own random
+// stream, so the rule and unit-value inputs stay what they were): trader ids (Zipf-like, a few
+// large traders), departure (80% = origin), the per-entity tables, the rule score and z of the
+// existing kernels, the feature matrix and a logistic model of plausible coefficients.
+struct ModelInputs {
+  std::size_t rows = 0;
+  std::vector<std::uint32_t> trader;
+  std::vector<std::uint16_t> departure;
+  std::vector<std::uint32_t> trader_inspections, trader_hits;
+  std::vector<float> trader_mean_table, trader_bonus_table;
+  std::vector<float> tariff_rate, chapter_rate, origin_rate;
+  std::vector<float> trader_mean, trader_bonus;  // gather outputs
+  std::size_t stride = 0;                        // FeatureMatrixStride(rows)
+  std::vector<float> features;                   // kNumFeatures x stride
+  std::vector<float> probability;
+  LogisticModel model;
+};
+
+std::unique_ptr<ModelInputs> BuildModelInputs(KernelInputs& inputs) {
+  const std::size_t rows = inputs.rows;
+  auto model = std::make_unique<ModelInputs>();
+  model->rows = rows;
+  std::mt19937 rng(20261128u);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (std::size_t t = 0; t < kNumTraders; ++t) {
+    const auto inspections = static_cast<std::uint32_t>(rng() % 200);
+    model->trader_inspections.push_back(inspections);
+    model->trader_hits.push_back(inspections == 0 ? 0 : static_cast<std::uint32_t>(rng() % (inspections / 4 + 1)));
+  }
+  model->trader_mean_table.resize(kNumTraders);
+  model->trader_bonus_table.resize(kNumTraders);
+  UpdateBetaBinomialPosterior(model->trader_inspections, model->trader_hits, {0.1, 10.0}, 1.0,
+                              model->trader_mean_table, model->trader_bonus_table);
+  for (std::size_t h = 0; h < kNumHs6; ++h) model->tariff_rate.push_back(0.2f * unit(rng));
+  for (std::size_t c = 0; c < kChapterRateTableSize; ++c) model->chapter_rate.push_back(0.2f * unit(rng));
+  for (std::size_t o = 0; o < kNumOrigins; ++o) model->origin_rate.push_back(0.2f * unit(rng));
+  for (std::size_t i = 0; i < rows; ++i) {
+    // Squaring a uniform concentrates declarations on low ids: a few traders file most of them.
+    const float u = unit(rng);
+    model->trader.push_back(std::min(static_cast<std::uint32_t>(u * u * kNumTraders),
+                                     static_cast<std::uint32_t>(kNumTraders - 1)));
+    model->departure.push_back(unit(rng) < 0.8f ? inputs.origin[i]
+                                                 : static_cast<std::uint16_t>(rng() % kNumOrigins));
+  }
+  model->trader_mean.resize(rows);
+  model->trader_bonus.resize(rows);
+  model->probability.resize(rows);
+  model->stride = FeatureMatrixStride(rows);
+  model->features.resize(kNumFeatures * model->stride);
+  // The feature kernel's inputs from the other kernels.
+  ScoreRules(CompileRules(RuleProfiles(32), kNumOrigins, kNumOffices),
+             {inputs.hs_chapter, inputs.origin, inputs.office, inputs.unit_value, inputs.trader_age_days},
+             kBenchmarkDay, inputs.score, inputs.hit_mask);
+  RobustUnitValueZ(inputs.declared_value, inputs.declared_quantity, inputs.hs6,
+                   {inputs.median_log_unit_value, inputs.inverse_scale}, inputs.z);
+  model->model.bias = -3.0f;
+  model->model.weight = {0.4f, 2.0f, -0.15f, 3.0f, 1.0f, 0.5f, 0.8f, 2.0f, 2.0f};
+  return model;
+}
+
+ModelInputs& ModelInputsFor(std::size_t rows) {
+  static std::unique_ptr<ModelInputs> cached;
+  KernelInputs& inputs = InputsFor(rows);
+  if (!cached || cached->rows != rows) {
+    cached.reset();
+    cached = BuildModelInputs(inputs);
+  }
+  return *cached;
+}
+
+FeatureInputs FeatureInputsOf(const KernelInputs& inputs, const ModelInputs& model) {
+  return {inputs.z,      inputs.hs6,             inputs.hs_chapter, inputs.origin, model.departure,
+          inputs.trader_age_days, model.trader, inputs.score};
+}
+
+FeatureTables FeatureTablesOf(const ModelInputs& model) {
+  return {model.tariff_rate, model.trader_mean_table, model.trader_bonus_table, model.chapter_rate,
+          model.origin_rate};
+}
+
+void RunTraderPosterior(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  ModelInputs& model = ModelInputsFor(rows);
+  for (auto _ : state) {
+    switch (variant) {
+      case Variant::kScalar:
+        GatherEntityPosteriorReference(model.trader, model.trader_mean_table, model.trader_bonus_table,
+                                       model.trader_mean, model.trader_bonus);
+        break;
+      case Variant::kSimd:
+        GatherEntityPosterior(model.trader, model.trader_mean_table, model.trader_bonus_table,
+                              model.trader_mean, model.trader_bonus);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] {
+          GatherEntityPosteriorParallel(model.trader, model.trader_mean_table, model.trader_bonus_table,
+                                        model.trader_mean, model.trader_bonus);
+        });
+        break;
+    }
+    benchmark::DoNotOptimize(model.trader_mean.data());
+    benchmark::ClobberMemory();
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+  // Read: u32 id; written: 2 x f32 (the 800 KB tables stay in L2).
+  state.SetBytesProcessed(processed * (4 + 4 + 4));
+}
+
+void RunFeatureMatrix(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  ModelInputs& model = ModelInputsFor(rows);
+  const KernelInputs& inputs = InputsFor(rows);
+  const FeatureInputs feature_inputs = FeatureInputsOf(inputs, model);
+  const FeatureTables tables = FeatureTablesOf(model);
+  const FeatureMatrix matrix{model.features.data(), rows, model.stride};
+  for (auto _ : state) {
+    switch (variant) {
+      case Variant::kScalar:
+        BuildFeatureMatrixReference(feature_inputs, tables, matrix);
+        break;
+      case Variant::kSimd:
+        BuildFeatureMatrix(feature_inputs, tables, matrix);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] { BuildFeatureMatrixParallel(feature_inputs, tables, matrix); });
+        break;
+    }
+    benchmark::DoNotOptimize(model.features.data());
+    benchmark::ClobberMemory();
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+  // Read: z, age, rule f32 + hs6, trader u32 + chapter u8 + origin, departure u16; written: 9 x f32.
+  state.SetBytesProcessed(processed * (5 * 4 + 1 + 2 * 2 + kNumFeatures * 4));
+}
+
+void RunLogisticScore(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  ModelInputs& model = ModelInputsFor(rows);
+  const KernelInputs& inputs = InputsFor(rows);
+  const FeatureMatrix matrix{model.features.data(), rows, model.stride};
+  BuildFeatureMatrix(FeatureInputsOf(inputs, model), FeatureTablesOf(model), matrix);
+  for (auto _ : state) {
+    switch (variant) {
+      case Variant::kScalar:
+        LogisticScoreReference(matrix.view(), model.model, model.probability);
+        break;
+      case Variant::kSimd:
+        LogisticScore(matrix.view(), model.model, model.probability);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] { LogisticScoreParallel(matrix.view(), model.model, model.probability); });
+        break;
+    }
+    benchmark::DoNotOptimize(model.probability.data());
+    benchmark::ClobberMemory();
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+  // Read: 9 x f32; written: f32.
+  state.SetBytesProcessed(processed * (kNumFeatures * 4 + 4));
+}
+
+// The full scoring path, chunk by chunk: each chunk of kScoringChunk rows goes through the four
+// kernels (single-threaded SIMD) with its intermediates (z and the 9 features: 40 B per row,
+// 160 KB per chunk) in a per-thread buffer that stays in the core's L2, so only the input columns
+// and the outputs (rule score and hit mask, probability) cross the memory bus. simd: the chunks in
+// order on the calling thread; simd_tbb: tbb::parallel_for over the chunks in the 2-thread arena.
+// The per-day trader update (UpdateBetaBinomialPosterior over 100 000 traders) runs once per call,
+// before the chunks.
+constexpr std::size_t kScoringChunk = 4096;
+
+struct ChunkBuffers {
+  std::vector<float> z = std::vector<float>(kScoringChunk);
+  std::vector<float> features = std::vector<float>(kNumFeatures * FeatureMatrixStride(kScoringChunk));
+};
+
+void RunScoringPath(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  ModelInputs& model = ModelInputsFor(rows);
+  KernelInputs& inputs = InputsFor(rows);
+  const RuleTable table = CompileRules(RuleProfiles(32), kNumOrigins, kNumOffices);
+  const UnitValueReference reference{inputs.median_log_unit_value, inputs.inverse_scale};
+  const FeatureTables tables = FeatureTablesOf(model);
+  const std::size_t chunks = (rows + kScoringChunk - 1) / kScoringChunk;
+  auto score_chunk = [&](std::size_t chunk) {
+    thread_local ChunkBuffers buffers;
+    const std::size_t begin = chunk * kScoringChunk;
+    const std::size_t count = std::min(rows, begin + kScoringChunk) - begin;
+    auto rows_of = [&](auto& column) { return std::span(column).subspan(begin, count); };
+    const std::span<float> z = std::span(buffers.z).first(count);
+    ScoreRules(table,
+               {rows_of(inputs.hs_chapter), rows_of(inputs.origin), rows_of(inputs.office),
+                rows_of(inputs.unit_value), rows_of(inputs.trader_age_days)},
+               kBenchmarkDay, rows_of(inputs.score), rows_of(inputs.hit_mask));
+    RobustUnitValueZ(rows_of(inputs.declared_value), rows_of(inputs.declared_quantity), rows_of(inputs.hs6),
+                     reference, z);
+    const FeatureMatrix matrix{buffers.features.data(), count, FeatureMatrixStride(kScoringChunk)};
+    BuildFeatureMatrix({z, rows_of(inputs.hs6), rows_of(inputs.hs_chapter), rows_of(inputs.origin),
+                        rows_of(model.departure), rows_of(inputs.trader_age_days), rows_of(model.trader),
+                        rows_of(inputs.score)},
+                       tables, matrix);
+    LogisticScore(matrix.view(), model.model, rows_of(model.probability));
+  };
+  for (auto _ : state) {
+    UpdateBetaBinomialPosterior(model.trader_inspections, model.trader_hits, {0.1, 10.0}, 1.0,
+                                model.trader_mean_table, model.trader_bonus_table);
+    if (variant == Variant::kSimdTbb) {
+      TbbArena().execute([&] {
+        tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t chunk) { score_chunk(chunk); });
+      });
+    } else {
+      for (std::size_t chunk = 0; chunk < chunks; ++chunk) score_chunk(chunk);
+    }
+    benchmark::DoNotOptimize(model.probability.data());
+    benchmark::ClobberMemory();
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+}
+
 // Registers one family's three variants over the row sizes; the TBB variant is timed on the wall
 // clock (CPU time of the calling thread would leave out the other thread's work).
 template <class Run>
@@ -405,6 +639,17 @@ const bool kRegistered = [] {
   RegisterFamily("BM_RuleKernel64",
                  [](benchmark::State& state, Variant variant) { RunRuleKernel(state, 64, variant); });
   RegisterFamily("BM_UnitValueKernel", RunUnitValueKernel);
+  RegisterFamily("BM_TraderPosterior", RunTraderPosterior);
+  RegisterFamily("BM_FeatureMatrix", RunFeatureMatrix);
+  RegisterFamily("BM_LogisticScore", RunLogisticScore);
+  for (const auto& [name, variant] : {std::pair{"simd", Variant::kSimd}, std::pair{"simd_tbb", Variant::kSimdTbb}}) {
+    benchmark::RegisterBenchmark((std::string("BM_ScoringPath/") + name).c_str(),
+                                 [variant = variant](benchmark::State& state) { RunScoringPath(state, variant); })
+        ->ArgName("rows")
+        ->RangeMultiplier(4)
+        ->Range(kMinRows, kMaxRows)
+        ->UseRealTime();
+  }
   return true;
 }();
 

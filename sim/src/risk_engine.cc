@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -87,6 +90,20 @@ void PriceReference::Refresh() {
   }
 }
 
+const std::vector<std::string>& RegisteredCombinations() {
+  static const std::vector<std::string> names = {"weighted_sum", "max", "logistic"};
+  return names;
+}
+
+ScoreCombination ParseScoreCombination(const std::string& name) {
+  if (name == "weighted_sum") return ScoreCombination::kWeightedSum;
+  if (name == "max") return ScoreCombination::kMax;
+  if (name == "logistic") return ScoreCombination::kLogistic;
+  // The scenario loader has validated the name: anything else is a bug.
+  std::fprintf(stderr, "%s:%d: unknown score combination \"%s\"\n", __FILE__, __LINE__, name.c_str());
+  std::abort();
+}
+
 kernels::RuleTable CompileScenarioRules(const World& world, const RiskSpec& risk) {
   std::vector<kernels::RuleDefinition> definitions;
   for (const RuleSpec& rule : risk.rules) {
@@ -116,11 +133,26 @@ kernels::RuleTable CompileScenarioRules(const World& world, const RiskSpec& risk
 
 RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
     : risk_(spec.risk),
+      combination_(ParseScoreCombination(spec.risk.combination)),
       rule_table_(CompileScenarioRules(world, spec.risk)),
       price_reference_(world.catalogue.size(), spec.risk.min_reference_count),
       trader_inspections_(world.traders.size(), 0),
       trader_hits_(world.traders.size(), 0),
-      trader_risk_(world.traders.size(), 0.0f) {}
+      trader_risk_(world.traders.size(), 0.0f),
+      trader_bonus_(world.traders.size(), 0.0f) {
+  if (combination_ != ScoreCombination::kLogistic) return;
+  tariff_rate_ = world.catalogue.tariff_rate;
+  chapter_inspections_.assign(kernels::kChapterRateTableSize, 0);
+  chapter_hits_.assign(kernels::kChapterRateTableSize, 0);
+  chapter_rate_.assign(kernels::kChapterRateTableSize, 0.0f);
+  chapter_bonus_.assign(kernels::kChapterRateTableSize, 0.0f);
+  const std::size_t countries = std::max<std::size_t>(world.country_iso.size(), 1);
+  origin_inspections_.assign(countries, 0);
+  origin_hits_.assign(countries, 0);
+  origin_rate_.assign(countries, 0.0f);
+  origin_bonus_.assign(countries, 0.0f);
+  training_features_.resize(kernels::kNumFeatures);
+}
 
 void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std::span<float> risk_score) {
   const std::size_t size = declared.size();
@@ -140,12 +172,42 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
   kernels::RobustUnitValueZParallel(declared.declared_value, declared.declared_quantity, declared.hs6,
                                     price_reference_.view(), unit_value_z_.span(), kScoreChunk);
 
+  if (combination_ == ScoreCombination::kLogistic) {
+    // The features are built every day, trained model or not: Learn keeps the inspected rows'.
+    const std::size_t stride = kernels::FeatureMatrixStride(size);
+    features_.resize(kernels::kNumFeatures * stride);
+    feature_rows_ = size;
+    feature_stride_ = stride;
+    const kernels::FeatureInputs feature_inputs{
+        z,
+        declared.hs6,
+        declared.hs_chapter,
+        declared.origin,
+        declared.departure.size() == size ? declared.departure : std::span<const std::uint16_t>(),
+        declared.trader_age_days,
+        declared.trader,
+        rule_score};
+    const kernels::FeatureTables tables{tariff_rate_, trader_risk_, trader_bonus_, chapter_rate_, origin_rate_};
+    const kernels::FeatureMatrix matrix{features_.data(), size, stride};
+    kernels::BuildFeatureMatrixParallel(feature_inputs, tables, matrix, kScoreChunk);
+    if (model_trained_) {
+      kernels::LogisticScoreParallel(matrix.view(), model_, risk_score, kScoreChunk);
+      return;
+    }
+  }
+
   // Their combination, elementwise.
+  const bool use_max = combination_ == ScoreCombination::kMax;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kScoreChunk), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const float low_price = std::isnan(z[i]) ? 0.0f : std::max(0.0f, -z[i]);
-      risk_score[i] = rule_weight * rule_score[i] + unit_value_weight * low_price +
-                      trader_weight * trader_risk_[declared.trader[i]];
+      if (use_max) {
+        risk_score[i] = std::max({rule_weight * rule_score[i], unit_value_weight * low_price,
+                                  trader_weight * trader_risk_[declared.trader[i]]});
+      } else {
+        risk_score[i] = rule_weight * rule_score[i] + unit_value_weight * low_price +
+                        trader_weight * trader_risk_[declared.trader[i]];
+      }
     }
   });
 }
@@ -167,11 +229,62 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
   price_reference_.Refresh();
   const double overall_hit_rate =
       total_inspections_ == 0 ? 0.0 : static_cast<double>(total_hits_) / static_cast<double>(total_inspections_);
-  const double strength = risk_.trader_prior_strength;
-  for (std::size_t trader = 0; trader < trader_risk_.size(); ++trader) {
-    trader_risk_[trader] = static_cast<float>((trader_hits_[trader] + strength * overall_hit_rate) /
-                                              (trader_inspections_[trader] + strength));
+  // The posterior mean is the historical (hits + s m) / (inspections + s), bit for bit.
+  kernels::UpdateBetaBinomialPosterior(trader_inspections_, trader_hits_, {overall_hit_rate, risk_.trader_prior_strength},
+                                       risk_.trader_ucb_multiplier, trader_risk_, trader_bonus_);
+  if (combination_ == ScoreCombination::kLogistic) LearnLogistic(declared, outcomes, overall_hit_rate);
+}
+
+void RiskEngine::LearnLogistic(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
+                               double overall_hit_rate) {
+  if (feature_rows_ != declared.size()) {
+    std::fprintf(stderr, "%s:%d: RiskEngine::Learn: call Score for the same day first\n", __FILE__, __LINE__);
+    std::abort();
   }
+  const auto capacity = static_cast<std::size_t>(risk_.logistic.max_training_rows);
+  for (std::size_t row = 0; row < declared.size(); ++row) {
+    if (!outcomes.inspected[row]) continue;
+    const bool hit = outcomes.detected[row] != 0;
+    const std::uint8_t chapter = declared.hs_chapter[row];
+    const std::uint16_t origin = declared.origin[row];
+    ++chapter_inspections_[chapter];
+    chapter_hits_[chapter] += hit ? 1 : 0;
+    if (origin < origin_inspections_.size()) {
+      ++origin_inspections_[origin];
+      origin_hits_[origin] += hit ? 1 : 0;
+    }
+    // Selective labels: the label is what the inspection found, not the truth.
+    if (training_labels_.size() < capacity) {
+      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
+        training_features_[f].push_back(features_[f * feature_stride_ + row]);
+      }
+      training_labels_.push_back(hit ? 1 : 0);
+    } else {
+      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
+        training_features_[f][training_next_] = features_[f * feature_stride_ + row];
+      }
+      training_labels_[training_next_] = hit ? 1 : 0;
+      training_next_ = (training_next_ + 1) % capacity;
+    }
+  }
+  const kernels::BetaBinomialPrior prior{overall_hit_rate, risk_.trader_prior_strength};
+  kernels::UpdateBetaBinomialPosterior(chapter_inspections_, chapter_hits_, prior, 0.0, chapter_rate_, chapter_bonus_);
+  kernels::UpdateBetaBinomialPosterior(origin_inspections_, origin_hits_, prior, 0.0, origin_rate_, origin_bonus_);
+
+  ++days_learned_;
+  const std::size_t rows = training_labels_.size();
+  if (days_learned_ % risk_.logistic.retrain_every_days != 0 ||
+      rows < static_cast<std::size_t>(risk_.logistic.min_training_rows)) {
+    return;
+  }
+  std::vector<float> matrix(kernels::kNumFeatures * rows);
+  for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
+    std::copy(training_features_[f].begin(), training_features_[f].end(), matrix.begin() + static_cast<std::ptrdiff_t>(f * rows));
+  }
+  kernels::LogisticTrainingOptions options;
+  options.l2 = risk_.logistic.l2;
+  model_ = kernels::TrainLogisticModel({matrix.data(), rows, rows}, training_labels_, options).model;
+  model_trained_ = true;
 }
 
 }  // namespace crsim::sim

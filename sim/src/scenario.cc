@@ -90,7 +90,9 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
-                                          "trader_prior_strength", "min_reference_count", "rules"};
+                                          "trader_prior_strength", "min_reference_count", "combination",
+                                          "trader_ucb_multiplier", "logistic",            "rules"};
+constexpr std::string_view kLogisticKeys[] = {"retrain_every_days", "l2", "min_training_rows", "max_training_rows"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
                                           "active_from_day", "active_until_day"};
@@ -118,6 +120,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[fraud.low_value_splitting]", kLowValueSplittingKeys},
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
+    {"[risk.logistic]", kLogisticKeys},
     {"[[risk.rules]]", kRuleKeys},
     {"[strategy.hybrid]", kHybridKeys},
 };
@@ -940,6 +943,29 @@ class ScenarioValidator {
     ReadDouble(table, path, "trader_history_weight", risk.trader_history_weight, AtLeast(0));
     ReadDouble(table, path, "trader_prior_strength", risk.trader_prior_strength, GreaterThan(0));
     ReadInt(table, path, "min_reference_count", risk.min_reference_count, 1, 1000000000);
+    const Field combination = ReadString(table, path, "combination", risk.combination);
+    if (combination.node != nullptr && combination.ok) {
+      const std::vector<std::string>& registered = RegisteredCombinations();
+      if (std::find(registered.begin(), registered.end(), risk.combination) == registered.end()) {
+        std::string message = fmt::format("unknown combination \"{}\"", risk.combination);
+        if (auto hint = DidYouMean(risk.combination, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
+        message += fmt::format(" (registered: {})", JoinList(registered));
+        Report(*combination.node, "risk.combination", std::move(message));
+      }
+    }
+    ReadDouble(table, path, "trader_ucb_multiplier", risk.trader_ucb_multiplier, AtLeast(0));
+    const toml::table* logistic = table == nullptr ? nullptr : SubTable(*table, path, "logistic", kLogisticKeys);
+    const std::string logistic_path = "risk.logistic";
+    ReadInt(logistic, logistic_path, "retrain_every_days", risk.logistic.retrain_every_days, 1, 10000);
+    ReadDouble(logistic, logistic_path, "l2", risk.logistic.l2, GreaterThan(0));
+    ReadInt(logistic, logistic_path, "min_training_rows", risk.logistic.min_training_rows, 2, 1000000000);
+    const Field max_rows =
+        ReadInt(logistic, logistic_path, "max_training_rows", risk.logistic.max_training_rows, 2, 1000000000);
+    if (max_rows.node != nullptr && max_rows.ok && risk.logistic.max_training_rows < risk.logistic.min_training_rows) {
+      Report(*max_rows.node, "risk.logistic.max_training_rows",
+             fmt::format("must be at least min_training_rows ({}), got {}", risk.logistic.min_training_rows,
+                         risk.logistic.max_training_rows));
+    }
 
     const toml::array* rules = ReadArray(table, path, "rules", "an array of tables ([[risk.rules]])");
     if (rules == nullptr) return;

@@ -188,3 +188,101 @@ TEST(RiskEngine, TimeLimitedRuleScoresOnlyOnItsDays) {
 
 }  // namespace
 }  // namespace crsim::sim
+
+namespace crsim::sim {
+namespace {
+
+// Day 0 generated and learned from (every tenth declaration inspected), day 1 generated; the
+// engine is the caller's.
+struct TwoDays {
+  data::DeclarationBatch day0, day1;
+  InspectionOutcomes outcomes;
+};
+
+TwoDays LearnDayZero(const ScenarioSpec& spec, const World& world, RiskEngine& engine) {
+  TwoDays days;
+  Generator generator(world, spec);
+  const Inspector inspector(spec);
+  generator.GenerateDay(0, days.day0, 4096);
+  std::vector<float> score(days.day0.size());
+  engine.Score(days.day0.declared(), 0, score);
+  days.outcomes.Reset(days.day0.size());
+  for (std::size_t i = 0; i < days.day0.size(); i += 10) days.outcomes.inspected[i] = 1;
+  inspector.InspectAndMeasure(0, days.day0.declared(), days.day0.truth(), days.outcomes);
+  engine.Learn(days.day0.declared(), days.outcomes);
+  generator.GenerateDay(1, days.day1, 4096);
+  return days;
+}
+
+TEST(RiskEngine, MaxCombinationIsTheLargestWeightedPart) {
+  const ScenarioSpec sum_spec = testing::SmallScenario({"risk.combination=\"weighted_sum\""});
+  const ScenarioSpec max_spec = testing::SmallScenario({"risk.combination=\"max\""});
+  const World world = BuildWorld(sum_spec);
+  RiskEngine sum_engine(world, sum_spec);
+  RiskEngine max_engine(world, max_spec);
+  const TwoDays days = LearnDayZero(sum_spec, world, sum_engine);
+  LearnDayZero(max_spec, world, max_engine);
+  const auto declared = days.day1.declared();
+  std::vector<float> sum(declared.size()), max(declared.size());
+  sum_engine.Score(declared, 1, sum);
+  max_engine.Score(declared, 1, max);
+  std::size_t strictly_below = 0;
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    // All parts are >= 0, so max <= sum, and max >= the trader part alone.
+    ASSERT_LE(max[i], sum[i] * (1.0f + 1e-6f)) << i;
+    ASSERT_GE(max[i], static_cast<float>(max_spec.risk.trader_history_weight) *
+                          max_engine.trader_risk()[declared.trader[i]]) << i;
+    strictly_below += max[i] < sum[i];
+  }
+  EXPECT_GT(strictly_below, 0u);
+}
+
+TEST(RiskEngine, LogisticCombinationTrainsOnInspectedRowsAndScoresProbabilities) {
+  const ScenarioSpec spec = testing::SmallScenario(
+      {"risk.combination=\"logistic\"", "risk.logistic.retrain_every_days=1", "risk.logistic.min_training_rows=50"});
+  const ScenarioSpec sum_spec = testing::SmallScenario({});
+  const World world = BuildWorld(spec);
+  RiskEngine engine(world, spec);
+  RiskEngine sum_engine(world, sum_spec);
+  RiskEngine again(world, spec);
+  // Before the first training: the weighted sum, bit for bit.
+  {
+    data::DeclarationBatch batch;
+    Generator(world, spec).GenerateDay(0, batch, 4096);
+    std::vector<float> logistic(batch.size()), sum(batch.size());
+    RiskEngine fresh(world, spec);
+    fresh.Score(batch.declared(), 0, logistic);
+    sum_engine.Score(batch.declared(), 0, sum);
+    EXPECT_EQ(logistic, sum);
+    EXPECT_FALSE(fresh.model_trained());
+  }
+  const TwoDays days = LearnDayZero(spec, world, engine);
+  LearnDayZero(spec, world, again);
+  std::size_t inspected = 0;
+  for (std::size_t i = 0; i < days.day0.size(); ++i) inspected += days.outcomes.inspected[i];
+  ASSERT_TRUE(engine.model_trained());
+  EXPECT_EQ(engine.training_rows(), inspected);
+  const auto declared = days.day1.declared();
+  std::vector<float> score(declared.size()), repeat(declared.size());
+  engine.Score(declared, 1, score);
+  again.Score(declared, 1, repeat);
+  EXPECT_EQ(score, repeat) << "same inputs, same model, same scores";
+  double fraud_sum = 0.0, clean_sum = 0.0;
+  std::size_t frauds = 0;
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    ASSERT_TRUE(score[i] >= 0.0f && score[i] <= 1.0f) << i;
+    if (days.day1.truth().fraud_type[i] != 0) {
+      fraud_sum += score[i];
+      ++frauds;
+    } else {
+      clean_sum += score[i];
+    }
+  }
+  ASSERT_GT(frauds, 0u);
+  EXPECT_GT(fraud_sum / static_cast<double>(frauds),
+            clean_sum / static_cast<double>(declared.size() - frauds))
+      << "the model ranks frauds above compliant declarations on average";
+}
+
+}  // namespace
+}  // namespace crsim::sim

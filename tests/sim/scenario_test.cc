@@ -272,6 +272,16 @@ const std::vector<MalformedCase>& MalformedCases() {
              return text;
            }(),
        "administrations", 3, 1, "at most 65535 offices in total are supported, got 66000"},
+      {"UnknownCombination", "[risk]\ncombination = \"logistc\"\n" + kMinimal, "risk.combination", 2, 15,
+       "unknown combination \"logistc\"; did you mean \"logistic\"? (registered: weighted_sum, max, logistic)"},
+      {"CombinationNotAString", "[risk]\ncombination = 2\n" + kMinimal, "risk.combination", 2, 15, "a string"},
+      {"LogisticMaxRowsBelowMin",
+       "[risk.logistic]\nmin_training_rows = 100\nmax_training_rows = 50\n" + kMinimal,
+       "risk.logistic.max_training_rows", 3, 21, "must be at least min_training_rows (100), got 50"},
+      {"LogisticRetrainZero", "[risk.logistic]\nretrain_every_days = 0\n" + kMinimal,
+       "risk.logistic.retrain_every_days", 2, 22, "must be between 1 and 10000, got 0"},
+      {"LogisticUnknownKeyHint", "[risk.logistic]\nretrain_every_day = 3\n" + kMinimal,
+       "risk.logistic.retrain_every_day", 2, 1, "did you mean \"retrain_every_days\"?"},
       {"RuleOriginNotInCountries", "[[risk.rules]]\nname = \"r\"\norigins = [\"CN\", \"CM\"]\n" + kMinimal,
        "risk.rules[0].origins[1]", 3, 18, "origin \"CM\" is not in [countries]; did you mean \"CN\"?"},
       {"RuleOfficeNumberTooLarge", "[[risk.rules]]\nname = \"r\"\noffices = [\"DE-3\"]\n" + kMinimal,
@@ -519,7 +529,9 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "low_value_splitting",
       // [risk], [[risk.rules]]
       "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
-      "rules", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
+      "combination", "trader_ucb_multiplier", "logistic", "rules",
+      // [risk.logistic]
+      "retrain_every_days", "l2", "min_training_rows", "max_training_rows", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
       "active_from_day", "active_until_day",
       // [strategy.hybrid]
       "random_share"};

@@ -1,11 +1,21 @@
 // RiskEngine: scores every declaration from its declared columns, and learns from inspections.
 //
-// risk score = rule_weight           x rule score (kernels/risk_rules.h)
-//            + unit_value_weight     x max(0, -z), z = robust unit-value z-score (kernels/unit_value.h);
-//                                      a missing reference (NaN z) adds nothing
-//            + trader_history_weight x the trader's posterior hit rate
+// The score combines three components, as risk.combination says:
+//   rule      = rule_weight           x rule score (kernels/risk_rules.h)
+//   low price = unit_value_weight     x max(0, -z), z = robust unit-value z-score (kernels/unit_value.h);
+//                                      a missing reference (NaN z) gives 0
+//   trader    = trader_history_weight x the trader's posterior hit rate
 //                                      (hits + s m) / (inspections + s), with m the hit rate of all
 //                                      inspections so far and s = trader_prior_strength
+//                                      (kernels/entity_posterior.h, Beta-Binomial posterior mean)
+//   "weighted_sum" (default): rule + low price + trader
+//   "max":                    max(rule, low price, trader)
+//   "logistic":               the probability of a hit from the logistic model
+//                             (kernels/logistic.h) over the feature matrix (kernels/feature_matrix.h:
+//                             low-price z, tariff, log trader age, trader posterior mean and
+//                             uncertainty bonus c x sd with c = trader_ucb_multiplier, rule score,
+//                             route mismatch, HS-chapter and origin target encodings); weighted_sum
+//                             until the model is first trained.
 //
 // What it learns (Learn, once per day, from InspectionOutcomes only, never from the truth):
 //   - per-HS6 price references: a histogram of log unit values of every past declaration, using the
@@ -14,16 +24,25 @@
 //     a bin; the MAD is floored at half a bin). A code is scored only once it has
 //     min_reference_count declarations.
 //   - per-trader inspection histories (inspections, hits).
+//   - with "logistic": per-HS-chapter and per-origin histories (their posterior hit rates are the
+//     target encodings), the features and label (detected) of every inspected declaration, kept up
+//     to risk.logistic.max_training_rows most recent ones, and the model, retrained on them every
+//     risk.logistic.retrain_every_days days once min_training_rows are there. Selective labels: only
+//     inspected declarations are training rows, and a fraud the inspection missed is a 0.
 // Each strategy owns its own engine, so what one strategy learns does not leak into another.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "crsim/data/aligned_column.h"
 #include "crsim/data/declaration_batch.h"
+#include "crsim/kernels/entity_posterior.h"
+#include "crsim/kernels/feature_matrix.h"
+#include "crsim/kernels/logistic.h"
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/unit_value.h"
 #include "crsim/sim/inspection.h"
@@ -65,6 +84,11 @@ float HistogramMedian(std::span<const std::uint32_t> histogram, std::uint64_t to
 float HistogramMad(std::span<const std::uint32_t> histogram, std::uint64_t total, float lowest, float width,
                    float center);
 
+enum class ScoreCombination { kWeightedSum, kMax, kLogistic };
+
+// The combination named in risk.combination (one of RegisteredCombinations()).
+ScoreCombination ParseScoreCombination(const std::string& name);
+
 class RiskEngine {
  public:
   RiskEngine(const World& world, const ScenarioSpec& spec);
@@ -80,14 +104,37 @@ class RiskEngine {
   const PriceReference& price_reference() const { return price_reference_; }
   std::uint64_t inspections_so_far() const { return total_inspections_; }
   std::uint64_t hits_so_far() const { return total_hits_; }
+  std::span<const float> trader_risk() const { return trader_risk_; }
+  std::span<const float> trader_bonus() const { return trader_bonus_; }
+  // The logistic model (combination "logistic"): trained yet, its coefficients, its training rows.
+  bool model_trained() const { return model_trained_; }
+  const kernels::LogisticModel& model() const { return model_; }
+  std::size_t training_rows() const { return training_labels_.size(); }
 
  private:
+  void LearnLogistic(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, double overall_hit_rate);
+
   RiskSpec risk_;
+  ScoreCombination combination_;
   kernels::RuleTable rule_table_;
   PriceReference price_reference_;
   std::vector<std::uint32_t> trader_inspections_;
   std::vector<std::uint32_t> trader_hits_;
-  std::vector<float> trader_risk_;  // posterior hit rate, refreshed by Learn
+  std::vector<float> trader_risk_;   // posterior hit rate, refreshed by Learn
+  std::vector<float> trader_bonus_;  // trader_ucb_multiplier x posterior sd, refreshed by Learn
+  // Logistic combination only (left empty otherwise).
+  std::vector<float> tariff_rate_;   // per HS6 (the catalogue's ad valorem rate)
+  std::vector<std::uint32_t> chapter_inspections_, chapter_hits_, origin_inspections_, origin_hits_;
+  std::vector<float> chapter_rate_, chapter_bonus_, origin_rate_, origin_bonus_;
+  data::AlignedColumn<float> features_;  // the day's feature matrix, column-major
+  std::size_t feature_rows_ = 0;
+  std::size_t feature_stride_ = 0;       // kernels::FeatureMatrixStride(feature_rows_)
+  std::vector<std::vector<float>> training_features_;  // [feature][row], ring of max_training_rows
+  std::vector<std::uint8_t> training_labels_;
+  std::size_t training_next_ = 0;                      // ring position once full
+  std::int64_t days_learned_ = 0;
+  bool model_trained_ = false;
+  kernels::LogisticModel model_;
   std::uint64_t total_inspections_ = 0;
   std::uint64_t total_hits_ = 0;
   data::AlignedColumn<float> rule_score_;

@@ -175,6 +175,14 @@ struct RuleSpec {
   std::optional<std::int64_t> active_until_day;  // day it stops, exclusive; 1..36500, > active_from_day; none = to the end
 };
 
+// [risk.logistic]: the logistic model of combination = "logistic" (kernels/logistic.h).
+struct LogisticSpec {
+  std::int64_t retrain_every_days = 7;       // days of feedback between two trainings; 1..10000
+  double l2 = 1.0;                           // L2 penalty on the standardised weights; > 0
+  std::int64_t min_training_rows = 1000;     // inspected declarations needed before the first training; 2..1e9
+  std::int64_t max_training_rows = 500000;   // most recent inspected declarations kept for training; 2..1e9, >= min
+};
+
 // [risk]
 struct RiskSpec {
   double rule_weight = 1.0;                // weight of the rule score in the risk score; >= 0
@@ -182,6 +190,9 @@ struct RiskSpec {
   double trader_history_weight = 4.0;      // weight of the trader's posterior hit rate; >= 0
   double trader_prior_strength = 10.0;     // pseudo-inspections of the prior (the overall hit rate so far); > 0
   std::int64_t min_reference_count = 30;   // declarations of an HS6 code needed before its price reference is used; 1..1e9
+  std::string combination = "weighted_sum";  // "weighted_sum" | "max" | "logistic" (RegisteredCombinations())
+  double trader_ucb_multiplier = 1.0;      // c of the trader uncertainty bonus c x posterior sd (a logistic feature); >= 0
+  LogisticSpec logistic;
   std::vector<RuleSpec> rules;
 };
 
@@ -209,6 +220,9 @@ struct ScenarioSpec {
   RiskSpec risk;
   StrategySpec strategy;
 };
+
+// The score combinations of [risk] combination, in a stable order.
+const std::vector<std::string>& RegisteredCombinations();
 
 // The strategy names the simulator knows, in a stable order.
 const std::vector<std::string>& RegisteredStrategyNames();

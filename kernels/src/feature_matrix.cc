@@ -1,0 +1,103 @@
+// Highway translation unit of the feature matrix kernel (spec in crsim/kernels/feature_matrix.h):
+// per-target code with runtime dispatch and the TBB driver.
+#include "crsim/kernels/feature_matrix.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "feature_matrix.cc"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include "feature_matrix-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace crsim::kernels {
+namespace HWY_NAMESPACE {
+
+HWY_NOINLINE void BuildFeatureMatrixTarget(const FeatureInputs& inputs, const FeatureTables& tables,
+                                           const FeatureMatrix& out) {
+  const FeatureRowPointers rows{inputs.unit_value_z.data(),
+                                inputs.hs6.data(),
+                                inputs.hs_chapter.data(),
+                                inputs.origin.data(),
+                                inputs.departure.empty() ? nullptr : inputs.departure.data(),
+                                inputs.trader_age_days.data(),
+                                inputs.trader.data(),
+                                inputs.rule_score.data()};
+  const FeatureTablePointers table_pointers{tables.tariff_rate.data(), tables.trader_mean.data(),
+                                            tables.trader_bonus.data(), tables.chapter_rate.data(),
+                                            tables.origin_rate.data()};
+  FeatureMatrixSpan(rows, out.rows, table_pointers, out.data, out.stride);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace crsim::kernels
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "parallel_chunks.h"
+
+namespace crsim::kernels {
+
+HWY_EXPORT(BuildFeatureMatrixTarget);
+
+const char* FeatureName(std::size_t feature) {
+  static constexpr const char* kNames[kNumFeatures] = {
+      "low_price_z", "tariff_rate",    "log_trader_age", "trader_mean", "trader_bonus",
+      "rule_score",  "route_mismatch", "chapter_rate",   "origin_rate"};
+  return feature < kNumFeatures ? kNames[feature] : "?";
+}
+
+namespace {
+
+void CheckFeatureCall(const FeatureInputs& inputs, const FeatureTables& tables,
+                      const FeatureMatrix& out) {
+  const std::size_t rows = out.rows;
+  HWY_ASSERT(inputs.unit_value_z.size() == rows && inputs.hs6.size() == rows &&
+             inputs.hs_chapter.size() == rows && inputs.origin.size() == rows &&
+             (inputs.departure.empty() || inputs.departure.size() == rows) &&
+             inputs.trader_age_days.size() == rows && inputs.trader.size() == rows &&
+             inputs.rule_score.size() == rows);
+  HWY_ASSERT(out.stride >= rows);
+  if (rows == 0) return;
+  HWY_ASSERT(out.data != nullptr);
+  HWY_ASSERT(!tables.tariff_rate.empty() && !tables.trader_mean.empty() &&
+             tables.trader_mean.size() == tables.trader_bonus.size() &&
+             tables.chapter_rate.size() == kChapterRateTableSize && !tables.origin_rate.empty());
+}
+
+FeatureInputs SliceInputs(const FeatureInputs& inputs, std::size_t begin, std::size_t count) {
+  return {inputs.unit_value_z.subspan(begin, count),
+          inputs.hs6.subspan(begin, count),
+          inputs.hs_chapter.subspan(begin, count),
+          inputs.origin.subspan(begin, count),
+          inputs.departure.empty() ? inputs.departure : inputs.departure.subspan(begin, count),
+          inputs.trader_age_days.subspan(begin, count),
+          inputs.trader.subspan(begin, count),
+          inputs.rule_score.subspan(begin, count)};
+}
+
+}  // namespace
+
+void BuildFeatureMatrix(const FeatureInputs& inputs, const FeatureTables& tables,
+                        const FeatureMatrix& out) {
+  CheckFeatureCall(inputs, tables, out);
+  if (out.rows == 0) return;
+  HWY_DYNAMIC_DISPATCH(BuildFeatureMatrixTarget)(inputs, tables, out);
+}
+
+void BuildFeatureMatrixParallel(const FeatureInputs& inputs, const FeatureTables& tables,
+                                const FeatureMatrix& out, std::size_t grain) {
+  CheckFeatureCall(inputs, tables, out);
+  HWY_ASSERT(grain > 0);
+  detail::ForEachChunkParallel(out.rows, grain, [&](std::size_t begin, std::size_t count) {
+    HWY_DYNAMIC_DISPATCH(BuildFeatureMatrixTarget)(SliceInputs(inputs, begin, count), tables,
+                                                    out.rows_subrange(begin, count));
+  });
+}
+
+}  // namespace crsim::kernels
+#endif  // HWY_ONCE
