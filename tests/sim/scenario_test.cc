@@ -514,6 +514,8 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [fraud.origin_misdeclaration], [fraud.prohibited_goods], [fraud.low_value_splitting]
       "transit_countries", "route_reveal_probability", "severity_min", "severity_max", "value_share_min",
       "value_share_max",
+      // [fraud.adaptation]
+      "learning_rate", "switching_cost", "penalty_per_detection", "temperature", "prior_inspection_probability",
       // [inspection.detection_probability]
       "undervaluation", "misclassification", "origin_misdeclaration", "quantity_misdeclaration", "prohibited_goods",
       "low_value_splitting",
@@ -530,7 +532,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
                                    "[[catalogue.additional_duties]]", "[fraud.origin_misdeclaration]",
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
-                                   "[fraud.low_value_splitting]",
+                                   "[fraud.low_value_splitting]", "[fraud.adaptation]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
                                    "[strategy.hybrid]"}) {
     EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;
