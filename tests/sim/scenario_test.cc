@@ -76,6 +76,26 @@ TEST(ScenarioTest, RegisteredStrategies) {
   EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid"}));
 }
 
+TEST(ScenarioTest, AdaptiveFraudParsesWithAdaptationOn) {
+  const ScenarioSpec spec = LoadScenarioFile(kSourceDir + "/scenarios/adaptive_fraud.toml");
+  EXPECT_TRUE(spec.fraud.adaptation.enabled);
+  EXPECT_DOUBLE_EQ(spec.fraud.adaptation.learning_rate, 0.3);
+  EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
+  EXPECT_FALSE(LoadScenarioFile(kSourceDir + "/scenarios/baseline.toml").fraud.adaptation.enabled);
+}
+
+TEST(ScenarioTest, AdaptationKeysAreChecked) {
+  try {
+    ParseScenario(kMinimal + "\n[fraud.adaptation]\nlearning_rate = 0\ntemprature = 1\n",
+                  "small.toml");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    const std::string text = error.what();
+    EXPECT_NE(text.find("fraud.adaptation.learning_rate"), std::string::npos) << text;
+    EXPECT_NE(text.find("temperature"), std::string::npos) << text;  // the did-you-mean hint
+  }
+}
+
 TEST(ScenarioTest, BaselineParses) {
   const std::string path = kSourceDir + "/scenarios/baseline.toml";
   const ScenarioSpec spec = LoadScenarioFile(path);
