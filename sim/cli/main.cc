@@ -2,6 +2,7 @@
 //
 //   crsim validate FILE [--set key=value]...
 //   crsim run FILE [--out DIR] [--threads N] [--seed S] [--replications R] [--set key=value]...
+//   crsim inspect-data FILE [--rows N] [--set key=value]...
 //   crsim import --csv FILE --schema SCHEMA.toml --out FILE.h5 [--threads N] [--skip-bad-rows]
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
@@ -25,6 +26,7 @@
 #include "crsim/sim/replications.h"
 #include "crsim/sim/report.h"
 #include "crsim/sim/scenario.h"
+#include "crsim/sim/separability.h"
 
 namespace {
 
@@ -41,6 +43,7 @@ struct Options {
   int threads = 0;
   std::optional<std::uint64_t> seed;
   std::optional<std::int64_t> replications;
+  std::int64_t rows = 1000000;
 };
 
 int Validate(const Options& options) {
@@ -49,6 +52,13 @@ int Validate(const Options& options) {
              options.scenario_path, spec.run.days, spec.arrivals.declarations_per_day, spec.administrations.size());
   for (const std::string& name : spec.run.strategies) fmt::print(" {}", name);
   fmt::print(")\n");
+  return 0;
+}
+
+int InspectData(const Options& options) {
+  const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path, options.overrides);
+  fmt::print("{}: fraud as generated\n", spec.source_path);
+  fmt::print("{}", crsim::sim::FormatSeparabilityReport(crsim::sim::InspectData(spec, options.rows)));
   return 0;
 }
 
@@ -146,6 +156,13 @@ int main(int argc, char** argv) {
                   "Independent replications, same as --set run.replications=R; reports means with 95% intervals");
   run->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
 
+  CLI::App* inspect = app.add_subcommand(
+      "inspect-data", "Per fraud typology: prevalence, duty evaded and how separable it is by each declared feature");
+  inspect->add_option("scenario", options.scenario_path, "Scenario TOML file")->required();
+  inspect->add_option("--rows", options.rows, "Declarations to sample (whole days; default 1000000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
+  inspect->add_option("--set", options.overrides, "Override a scenario key, e.g. --set run.days=5 (repeatable)");
+
   CLI::App* import = app.add_subcommand("import", "Import a CSV export of declarations into an HDF5 file");
   import->add_option("--csv", options.csv_path, "CSV file, first line a header")->required();
   import->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
@@ -167,6 +184,7 @@ int main(int argc, char** argv) {
   try {
     if (validate->parsed()) return Validate(options);
     if (import->parsed()) return Import(options);
+    if (inspect->parsed()) return InspectData(options);
     return Run(options, command_line);
   } catch (const crsim::InputError& e) {
     std::fprintf(stderr, "crsim: error: invalid input\n%s\n", e.what());

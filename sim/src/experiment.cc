@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "crsim/data/declaration_batch.h"
+#include "crsim/sim/adaptation.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/inspection.h"
 #include "crsim/sim/risk_engine.h"
@@ -30,6 +31,7 @@ class Stopwatch {
 struct StrategyState {
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<RiskEngine> engine;
+  std::unique_ptr<AdaptiveFraudsters> fraudsters;  // this strategy's fraudsters (adaptation on), else null
 };
 
 }  // namespace
@@ -44,11 +46,16 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   std::vector<std::uint32_t> office_capacity;
   for (const Office& office : world.offices) office_capacity.push_back(office.inspection_capacity);
 
+  // Adaptive fraudsters react to the strategy they face, so each strategy has its own fraudsters
+  // and its own arrivals; generation then moves inside the strategy loop. Every draw that does not
+  // depend on beliefs keeps its counter, so strategies still share all of the rest.
+  const bool adaptive = spec.fraud.adaptation.enabled;
   ExperimentResult result;
   result.replication = replication;
   std::vector<StrategyState> states;
   for (const std::string& name : spec.run.strategies) {
-    states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec)});
+    states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec),
+                      adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr});
     result.strategies.push_back(StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score()});
   }
 
@@ -58,18 +65,23 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   InspectionOutcomes outcomes;
   for (std::int64_t day = 0; day < spec.run.days; ++day) {
     Stopwatch clock;
-    generator.GenerateDay(day, batch, static_cast<std::size_t>(spec.run.chunk_size));
-    result.generate_seconds += clock.Lap();
-    result.declarations += batch.size();
-    const data::DeclaredView declared = batch.declared();
-    const data::TruthView truth = batch.truth();
-    random_priority.resize(batch.size());
-    FillRandomPriority(random, day, random_priority.span());
-    risk_score.resize(batch.size());
+    const auto generate = [&](const AdaptiveFraudsters* fraudsters) {
+      clock.Lap();
+      generator.GenerateDay(day, batch, static_cast<std::size_t>(spec.run.chunk_size), fraudsters);
+      result.generate_seconds += clock.Lap();
+      random_priority.resize(batch.size());
+      FillRandomPriority(random, day, random_priority.span());
+      risk_score.resize(batch.size());
+    };
+    if (!adaptive) generate(nullptr);
+    result.declarations += generator.DeclarationCount(day);
 
     for (std::size_t s = 0; s < states.size(); ++s) {
       StrategyState& state = states[s];
       StrategyResult& strategy_result = result.strategies[s];
+      if (adaptive) generate(state.fraudsters.get());
+      const data::DeclaredView declared = batch.declared();
+      const data::TruthView truth = batch.truth();
       clock.Lap();
       const bool scored = state.strategy->uses_risk_score();
       if (scored) state.engine->Score(declared, day, risk_score.span());
@@ -79,9 +91,12 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
                                    random_priority.span(), office_capacity};
       state.strategy->Select(inputs, outcomes.inspected.span());
       strategy_result.seconds.select += clock.Lap();
-      const DayMetrics metrics = inspector.InspectAndMeasure(day, declared, truth, outcomes);
+      DayMetrics metrics = inspector.InspectAndMeasure(day, declared, truth, outcomes);
+      metrics.frauds_deterred = static_cast<std::int64_t>(generator.last_day_deterred());
       strategy_result.seconds.inspect += clock.Lap();
       if (scored) state.engine->Learn(declared, outcomes);
+      // The fraudsters learn from what happened to their own frauds (sequential: deterministic).
+      if (state.fraudsters) state.fraudsters->Learn(declared, truth, outcomes);
       strategy_result.seconds.learn += clock.Lap();
       strategy_result.daily.push_back(metrics);
       if (day >= spec.run.warmup_days) strategy_result.total += metrics;

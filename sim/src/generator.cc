@@ -71,26 +71,31 @@ void Generator::RefreshTraderTable(std::int64_t day) {
   trader_table_ = AliasTable(weights);
 }
 
-void Generator::GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size) {
-  GenerateRows(day, DeclarationCount(day), batch, chunk_size);
+void Generator::GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
+                            const AdaptiveFraudsters* fraudsters) {
+  GenerateRows(day, DeclarationCount(day), batch, chunk_size, fraudsters);
 }
 
 void Generator::GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch,
-                             std::size_t chunk_size) {
+                             std::size_t chunk_size, const AdaptiveFraudsters* fraudsters) {
   RefreshTraderTable(day);
   batch.Reset(day, count);
   const std::size_t chunk = std::max<std::size_t>(1, chunk_size);
   const std::size_t chunks = (count + chunk - 1) / chunk;
+  std::vector<std::uint64_t> deterred(chunks, 0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
                       for (std::size_t c = range.begin(); c != range.end(); ++c) {
-                        FillRows(day, c * chunk, std::min(count, (c + 1) * chunk), batch);
+                        deterred[c] = FillRows(day, c * chunk, std::min(count, (c + 1) * chunk), batch, fraudsters);
                       }
                     });
+  last_day_deterred_ = 0;
+  for (const std::uint64_t n : deterred) last_day_deterred_ += n;
 }
 
-void Generator::FillRows(std::int64_t day, std::size_t begin, std::size_t end,
-                         data::DeclarationBatch& batch) const {
+std::uint64_t Generator::FillRows(std::int64_t day, std::size_t begin, std::size_t end,
+                                  data::DeclarationBatch& batch, const AdaptiveFraudsters* fraudsters) const {
+  std::uint64_t deterred = 0;
   const Traders& traders = world_.traders;
   const auto day_word = static_cast<std::uint32_t>(day);
   data::DeclaredColumns& declared = batch.mutable_declared();
@@ -116,13 +121,15 @@ void Generator::FillRows(std::int64_t day, std::size_t begin, std::size_t end,
     }
     // Pass 3: the record.
     for (std::size_t j = 0; j < tile_size; ++j) {
-      FillRecord(day, tile_begin + j, tile_trader[j], pick[j], declared, truth);
+      deterred += FillRecord(day, tile_begin + j, tile_trader[j], pick[j], declared, truth, fraudsters) ? 1 : 0;
     }
   }
+  return deterred;
 }
 
-void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
-                           data::DeclaredColumns& declared, data::TruthColumns& truth) const {
+bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
+                           data::DeclaredColumns& declared, data::TruthColumns& truth,
+                           const AdaptiveFraudsters* fraudsters) const {
   const Catalogue& catalogue = world_.catalogue;
   const Traders& traders = world_.traders;
   const TraderAttributes& attributes = trader_attributes_[trader];
@@ -132,9 +139,7 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const RandomBlock place = random_.Block(Stream::kGenerate, day_word, record, 1);
   const RandomBlock cheat = random_.Block(Stream::kGenerate, day_word, record, 2);
   const RandomBlock route = random_.Block(Stream::kGenerate, day_word, record, 3);
-  const std::uint32_t true_hs6 =
-      traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width +
-                            UniformIndex(pick[2], traders.portfolio_hs6_width)];
+  std::uint32_t hs6_slot = UniformIndex(pick[2], traders.portfolio_hs6_width);
   const std::uint16_t origin =
       traders.portfolio_origin[static_cast<std::size_t>(trader) * traders.portfolio_origin_width +
                                UniformIndex(pick[3], traders.portfolio_origin_width)];
@@ -144,6 +149,20 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
     const std::uint32_t offices = world_.administration_first_office[attributes.administration + 1] - first;
     office = static_cast<std::uint16_t>(first + UniformIndex(place[1], offices));
   }
+  const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
+  bool attempt = UniformDouble(cheat[0]) < fraud_rate;
+  bool deterred = false;
+  if (attempt && fraudsters != nullptr && attributes.fraud_prone) {
+    // An adaptive fraudster moves its attempt where it believes controls are fewer, or gives up.
+    const RandomBlock choose = random_.Block(Stream::kGenerate, day_word, record, 4);
+    const AdaptiveFraudsters::Choice choice = fraudsters->Choose(trader, office, hs6_slot, choose[0], choose[1]);
+    deterred = choice.deterred;
+    attempt = !deterred;
+    office = choice.office;
+    hs6_slot = choice.slot;
+  }
+  const std::uint32_t true_hs6 =
+      traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width + hs6_slot];
   const auto normals = StandardNormalPairFloat(place[2], place[3]);
   const float quantity = std::exp(attributes.log_quantity_mean + normals[0]);
   const float unit_price = std::exp(catalogue.log_price_mean[true_hs6] + catalogue.log_price_sd[true_hs6] * normals[1]);
@@ -157,8 +176,7 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   float duty_evaded = 0.0f;
   float severity = 0.0f;
   bool route_revealed = false;
-  const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
-  if (UniformDouble(cheat[0]) < fraud_rate) {
+  if (attempt) {
     // Prohibited goods take a fixed share of attempts, their weight over the sum of enabled weights,
     // whatever the good; the rest choose among the revenue typologies available where they evade a
     // positive duty (the consignment owes duty as it truly is, and the typology has something to
@@ -258,6 +276,7 @@ void Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   truth.true_quantity[row] = quantity;
   truth.true_origin[row] = origin;
   truth.severity[row] = severity;
+  return deterred;
 }
 
 }  // namespace crsim::sim

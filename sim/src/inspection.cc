@@ -13,6 +13,7 @@ namespace {
 // Rows per parallel task when measuring. Fixed, not a tuning knob: results never depend on it
 // (integer sums), only the load balance does.
 constexpr std::size_t kMeasureChunk = 32768;
+constexpr std::size_t kChapterSlots = 98;  // by-chapter counters are indexed by the chapter number, 1..97
 
 std::int64_t Cents(float euros) { return static_cast<std::int64_t>(std::llround(static_cast<double>(euros) * 100.0)); }
 std::int64_t Milli(float weight) { return static_cast<std::int64_t>(std::llround(static_cast<double>(weight) * 1000.0)); }
@@ -27,6 +28,9 @@ void InspectionOutcomes::Reset(std::size_t size) {
 }
 
 Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication) : random_(spec.run.seed, replication) {
+  for (const AdministrationSpec& administration : spec.administrations) {
+    office_count_ += static_cast<std::size_t>(administration.offices);
+  }
   const DetectionProbabilitySpec& p = spec.inspection.detection_probability;
   const double by_type[data::kNumFraudTypes] = {p.undervaluation,          p.misclassification, p.origin_misdeclaration,
                                                 p.quantity_misdeclaration, p.prohibited_goods,  p.low_value_splitting};
@@ -53,6 +57,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t c = range.begin(); c != range.end(); ++c) {
       DayMetrics metrics;
+      metrics.frauds_by_office.assign(office_count_, 0);
+      metrics.frauds_inspected_by_office.assign(office_count_, 0);
+      metrics.frauds_by_chapter.assign(kChapterSlots, 0);
+      metrics.frauds_inspected_by_chapter.assign(kChapterSlots, 0);
       const std::size_t end = std::min(size, (c + 1) * kMeasureChunk);
       for (std::size_t row = c * kMeasureChunk; row < end; ++row) {
         const std::uint8_t fraud_type = truth.fraud_type[row];
@@ -76,6 +84,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
         metrics.duty_evaded_cents += duty_cents;
         metrics.duty_recovered_cents += detected ? duty_cents : 0;
         if (fraud_type != 0) {
+          metrics.frauds_by_office[declared.office[row]] += 1;
+          metrics.frauds_inspected_by_office[declared.office[row]] += inspected ? 1 : 0;
+          metrics.frauds_by_chapter[declared.hs_chapter[row]] += 1;
+          metrics.frauds_inspected_by_chapter[declared.hs_chapter[row]] += inspected ? 1 : 0;
           const std::int64_t severity = Milli(truth.severity[row]);
           for (int t = 0; t < data::kNumFraudTypes; ++t) {
             if (!(fraud_type & (1u << t))) continue;
@@ -93,6 +105,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
     }
   });
   DayMetrics total;
+  total.frauds_by_office.assign(office_count_, 0);
+  total.frauds_inspected_by_office.assign(office_count_, 0);
+  total.frauds_by_chapter.assign(kChapterSlots, 0);
+  total.frauds_inspected_by_chapter.assign(kChapterSlots, 0);
   for (const DayMetrics& metrics : partial) total += metrics;
   return total;
 }

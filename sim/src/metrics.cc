@@ -2,6 +2,13 @@
 
 namespace crsim::sim {
 
+namespace {
+void AddCounts(std::vector<std::int64_t>& sum, const std::vector<std::int64_t>& other) {
+  if (sum.size() < other.size()) sum.resize(other.size(), 0);
+  for (std::size_t i = 0; i < other.size(); ++i) sum[i] += other[i];
+}
+}  // namespace
+
 DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   declarations += other.declarations;
   inspections += other.inspections;
@@ -12,6 +19,11 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   duty_evaded_cents += other.duty_evaded_cents;
   duty_recovered_cents += other.duty_recovered_cents;
   for (std::size_t t = 0; t < by_typology.size(); ++t) by_typology[t] += other.by_typology[t];
+  frauds_deterred += other.frauds_deterred;
+  AddCounts(frauds_by_office, other.frauds_by_office);
+  AddCounts(frauds_inspected_by_office, other.frauds_inspected_by_office);
+  AddCounts(frauds_by_chapter, other.frauds_by_chapter);
+  AddCounts(frauds_inspected_by_chapter, other.frauds_inspected_by_chapter);
   return *this;
 }
 

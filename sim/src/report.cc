@@ -94,7 +94,8 @@ std::string FormatThroughput(const ExperimentResult& result) {
 namespace {
 
 // /<prefix>/strategies/<name>/{daily,total,timing_seconds}/... for one replication.
-void WriteReplication(data::ResultsFile& file, const std::string& prefix, const ExperimentResult& result) {
+void WriteReplication(data::ResultsFile& file, const std::string& prefix, const ExperimentResult& result,
+                      const std::vector<std::string>& office_names) {
   for (const StrategyResult& strategy : result.strategies) {
     const std::string base = prefix + "/strategies/" + strategy.name;
     // Raw integer counters per day: exact, and what every rate is derived from.
@@ -113,6 +114,16 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
     counter("compliant_inspected", member(&DayMetrics::compliant_inspected));
     counter("duty_evaded_cents", member(&DayMetrics::duty_evaded_cents));
     counter("duty_recovered_cents", member(&DayMetrics::duty_recovered_cents));
+    counter("frauds_deterred", member(&DayMetrics::frauds_deterred));
+    // Frauds by office: .../by_office/<office>/{frauds,frauds_inspected}, to see displacement.
+    for (std::size_t o = 0; o < office_names.size(); ++o) {
+      counter("by_office/" + office_names[o] + "/frauds", [o](const DayMetrics& day) {
+        return o < day.frauds_by_office.size() ? day.frauds_by_office[o] : std::int64_t{0};
+      });
+      counter("by_office/" + office_names[o] + "/frauds_inspected", [o](const DayMetrics& day) {
+        return o < day.frauds_inspected_by_office.size() ? day.frauds_inspected_by_office[o] : std::int64_t{0};
+      });
+    }
     for (const KpiDefinition& kpi : KpiDefinitions()) {
       if (kpi.is_count) continue;
       std::vector<double> series;
@@ -173,11 +184,17 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
   file.SetAttribute("/", "created_utc", std::string(created));
   file.SetAttribute("/", "declarations", declarations);
 
+  std::vector<std::string> office_names;
+  for (const AdministrationSpec& administration : spec.administrations) {
+    for (std::int64_t k = 1; k <= administration.offices; ++k) {
+      office_names.push_back(administration.name + "-" + std::to_string(k));
+    }
+  }
   if (replications.size() == 1) {
-    WriteReplication(file, "", replications.front());
+    WriteReplication(file, "", replications.front(), office_names);
   } else {
     for (const ExperimentResult& result : replications) {
-      WriteReplication(file, "/replications/" + std::to_string(result.replication), result);
+      WriteReplication(file, "/replications/" + std::to_string(result.replication), result, office_names);
     }
     const ReplicationSummary summary = SummarizeReplications(replications);
     for (const StrategyKpiSummary& kpi : summary.kpis) {

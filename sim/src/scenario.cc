@@ -77,7 +77,10 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "fraud_prone_new_share"};
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
-                                           "quantity_misdeclaration", "prohibited_goods", "low_value_splitting"};
+                                           "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
+                                           "adaptation"};
+constexpr std::string_view kAdaptationKeys[] = {"enabled",     "learning_rate", "switching_cost", "penalty_per_detection",
+                                                "temperature", "prior_inspection_probability"};
 constexpr std::string_view kUndervaluationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kMisclassificationKeys[] = {"enabled", "weight"};
 constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "transit_countries",
@@ -118,6 +121,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[fraud.quantity_misdeclaration]", kQuantityMisdeclarationKeys},
     {"[fraud.prohibited_goods]", kProhibitedGoodsKeys},
     {"[fraud.low_value_splitting]", kLowValueSplittingKeys},
+    {"[fraud.adaptation]", kAdaptationKeys},
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
     {"[risk.logistic]", kLogisticKeys},
@@ -904,6 +908,18 @@ class ScenarioValidator {
                     lv.value_share_max, open_unit);
     RequireFor(low_value, spec.catalogue.duty_relief_threshold_eur > 0, root,
                "needs a duty relief threshold: set catalogue.duty_relief_threshold_eur above 0");
+
+    AdaptationSpec& adaptation = fraud.adaptation;
+    const std::string adaptation_path = JoinKey("fraud", "adaptation");
+    const toml::table* adaptation_table =
+        table == nullptr ? nullptr : SubTable(*table, "fraud", "adaptation", kAdaptationKeys);
+    ReadBool(adaptation_table, adaptation_path, "enabled", adaptation.enabled);
+    ReadDouble(adaptation_table, adaptation_path, "learning_rate", adaptation.learning_rate, DoubleRange{0, 1, true, false});
+    ReadDouble(adaptation_table, adaptation_path, "switching_cost", adaptation.switching_cost, AtLeast(0));
+    ReadDouble(adaptation_table, adaptation_path, "penalty_per_detection", adaptation.penalty_per_detection, AtLeast(0));
+    ReadDouble(adaptation_table, adaptation_path, "temperature", adaptation.temperature, GreaterThan(0));
+    ReadDouble(adaptation_table, adaptation_path, "prior_inspection_probability",
+               adaptation.prior_inspection_probability, Between(0, 1));
 
     const bool all_ok = prone_rate.ok && honest_rate.ok && under.ok && mis.ok && origin.ok && quantity.ok &&
                         prohibited.ok && low_value.ok;

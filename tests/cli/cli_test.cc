@@ -125,6 +125,19 @@ TEST_F(CliTest, ValidateAcceptsTheShippedScenarios) {
   }
 }
 
+TEST_F(CliTest, InspectDataPrintsPrevalenceDutyAndSeparability) {
+  const std::string scenario = Write("small.toml", testing::SmallScenarioToml());
+  const Outcome outcome = RunCli("inspect-data " + scenario + " --rows 20000 --set run.seed=3");
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* expected : {"undervaluation", "misclassification", "prevalence", "duty evaded (EUR)",
+                               "univariate ROC AUC", "declaration_id (number)", "trader (category)"}) {
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << expected << "\n" << outcome.output;
+  }
+  const Outcome bad = RunCli("inspect-data " + scenario + " --set fraud.adaptation.temperature=0");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("fraud.adaptation.temperature"), std::string::npos) << bad.output;
+}
+
 TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
   const std::string path = Write("small.toml", testing::SmallScenarioToml());
   std::vector<std::vector<std::int64_t>> hits_per_run;

@@ -76,6 +76,26 @@ TEST(ScenarioTest, RegisteredStrategies) {
   EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid"}));
 }
 
+TEST(ScenarioTest, AdaptiveFraudParsesWithAdaptationOn) {
+  const ScenarioSpec spec = LoadScenarioFile(kSourceDir + "/scenarios/adaptive_fraud.toml");
+  EXPECT_TRUE(spec.fraud.adaptation.enabled);
+  EXPECT_DOUBLE_EQ(spec.fraud.adaptation.learning_rate, 0.3);
+  EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
+  EXPECT_FALSE(LoadScenarioFile(kSourceDir + "/scenarios/baseline.toml").fraud.adaptation.enabled);
+}
+
+TEST(ScenarioTest, AdaptationKeysAreChecked) {
+  try {
+    ParseScenario(kMinimal + "\n[fraud.adaptation]\nlearning_rate = 0\ntemprature = 1\n",
+                  "small.toml");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    const std::string text = error.what();
+    EXPECT_NE(text.find("fraud.adaptation.learning_rate"), std::string::npos) << text;
+    EXPECT_NE(text.find("temperature"), std::string::npos) << text;  // the did-you-mean hint
+  }
+}
+
 TEST(ScenarioTest, BaselineParses) {
   const std::string path = kSourceDir + "/scenarios/baseline.toml";
   const ScenarioSpec spec = LoadScenarioFile(path);
@@ -524,6 +544,8 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [fraud.origin_misdeclaration], [fraud.prohibited_goods], [fraud.low_value_splitting]
       "transit_countries", "route_reveal_probability", "severity_min", "severity_max", "value_share_min",
       "value_share_max",
+      // [fraud.adaptation]
+      "learning_rate", "switching_cost", "penalty_per_detection", "temperature", "prior_inspection_probability",
       // [inspection.detection_probability]
       "undervaluation", "misclassification", "origin_misdeclaration", "quantity_misdeclaration", "prohibited_goods",
       "low_value_splitting",
@@ -542,7 +564,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
                                    "[[catalogue.additional_duties]]", "[fraud.origin_misdeclaration]",
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
-                                   "[fraud.low_value_splitting]",
+                                   "[fraud.low_value_splitting]", "[fraud.adaptation]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
                                    "[strategy.hybrid]"}) {
     EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;

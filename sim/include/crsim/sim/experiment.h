@@ -1,7 +1,10 @@
 // The experiment runner: one replication of a scenario, day by day, for every strategy.
 //
 // Per day: generate (once, shared: every strategy sees identical arrivals), then for each strategy
-// in scenario order: score (its own risk engine), select, inspect and measure, learn. Memory holds
+// in scenario order: score (its own risk engine), select, inspect and measure, learn. With
+// fraud.adaptation on, each strategy has its own adaptive fraudsters, so generation moves inside the
+// strategy loop (same counters: only where fraud attempts go, and whether they happen, differ) and
+// the fraudsters learn after the strategy's inspections. Memory holds
 // the world, one day's batch and each strategy's learned state; it does not grow with the number
 // of days beyond one DayMetrics per day and strategy.
 #pragma once

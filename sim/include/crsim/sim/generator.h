@@ -12,7 +12,13 @@
 //            factor, severity, share of the relief threshold), its target (misclassification code,
 //            transit country);
 //   block 3: indirect route or not, the hub country (alias over trade weights), whether a
-//            transshipment's route reveals its true origin.
+//            transshipment's route reveals its true origin;
+//   block 4: only for a fraud attempt of a fraud-prone trader when fraud.adaptation is on: the
+//            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose).
+// With adaptation, the attempt (block 2, word 0) is decided first; the trader then moves it to the
+// office and HS code its beliefs prefer, or is deterred and declares honestly where the consignment
+// would have gone. Every other draw keeps its counter, so the parts of a batch that do not depend
+// on beliefs are the same for every strategy (common random numbers).
 // Records are filled in parallel chunks of chunk_size rows; because each record's numbers depend
 // only on (seed, d, i), the batch is bit-identical for every thread count and chunk size.
 // Within a chunk, records go in tiles of 32 in three passes (draw the trader bucket, resolve the
@@ -45,6 +51,7 @@
 #include <vector>
 
 #include "crsim/data/declaration_batch.h"
+#include "crsim/sim/adaptation.h"
 #include "crsim/sim/random.h"
 #include "crsim/sim/scenario.h"
 #include "crsim/sim/world.h"
@@ -58,17 +65,26 @@ class Generator {
   // Number of declarations lodged on day d.
   std::uint64_t DeclarationCount(std::int64_t day) const;
 
-  // Fills batch with day d's declarations, chunk_size rows per parallel task.
-  void GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size);
+  // Fills batch with day d's declarations, chunk_size rows per parallel task. With fraudsters
+  // (adaptation on), fraud-prone traders choose where to cheat from its beliefs, read only.
+  void GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
+                   const AdaptiveFraudsters* fraudsters = nullptr);
 
   // Fills batch with records 0..count-1 of day d, whatever the day's Poisson count (benchmarks
   // use it to make an exact number of rows).
-  void GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch, std::size_t chunk_size);
+  void GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch, std::size_t chunk_size,
+                    const AdaptiveFraudsters* fraudsters = nullptr);
+
+  // Fraud attempts given up by deterrence in the last generated day (0 without fraudsters).
+  std::uint64_t last_day_deterred() const { return last_day_deterred_; }
 
  private:
-  void FillRows(std::int64_t day, std::size_t begin, std::size_t end, data::DeclarationBatch& batch) const;
-  void FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
-                  data::DeclaredColumns& declared, data::TruthColumns& truth) const;
+  // Both return the number of deterred attempts.
+  std::uint64_t FillRows(std::int64_t day, std::size_t begin, std::size_t end, data::DeclarationBatch& batch,
+                         const AdaptiveFraudsters* fraudsters) const;
+  bool FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
+                  data::DeclaredColumns& declared, data::TruthColumns& truth,
+                  const AdaptiveFraudsters* fraudsters) const;
   void RefreshTraderTable(std::int64_t day);
 
   // The per-trader attributes a record reads, packed so that one cache line serves a record.
@@ -86,6 +102,7 @@ class Generator {
   std::vector<TraderAttributes> trader_attributes_;
   AliasTable trader_table_;
   std::int64_t trader_table_day_ = -1;
+  std::uint64_t last_day_deterred_ = 0;
   AliasTable country_table_;  // hub countries of indirect routes, by trade weight
   float typology_weight_[data::kNumFraudTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
   float undervaluation_factor_min_ = 0.0f, undervaluation_factor_span_ = 0.0f;

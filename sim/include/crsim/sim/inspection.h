@@ -41,6 +41,7 @@ class Inspector {
 
  private:
   CounterRandom random_;
+  std::size_t office_count_ = 0;
   // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
   std::array<float, 256> detection_probability_{};
 };

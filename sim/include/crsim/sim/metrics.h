@@ -45,6 +45,16 @@ struct DayMetrics {
   std::int64_t duty_evaded_cents = 0;
   std::int64_t duty_recovered_cents = 0;
   std::array<TypologyMetrics, data::kNumFraudTypes> by_typology{};  // indexed by FraudTypeBit position
+  // Fraud attempts given up because their expected penalty exceeded their expected gain (adaptive
+  // fraudsters only; 0 otherwise).
+  std::int64_t frauds_deterred = 0;
+  // Frauds by the office they were lodged at (global office index), to see displacement. Sized to
+  // the number of offices by the inspector; a sum takes the longer size.
+  std::vector<std::int64_t> frauds_by_office;
+  std::vector<std::int64_t> frauds_inspected_by_office;  // of those, inspected (the same sizing)
+  // The same by declared HS chapter (index = chapter number 1..97; the inspector sizes them 98).
+  std::vector<std::int64_t> frauds_by_chapter;
+  std::vector<std::int64_t> frauds_inspected_by_chapter;
 
   DayMetrics& operator+=(const DayMetrics& other);
   bool operator==(const DayMetrics&) const = default;

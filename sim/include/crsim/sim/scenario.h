@@ -134,6 +134,18 @@ struct LowValueSplittingSpec {
   double value_share_max = 0.99;
 };
 
+// [fraud.adaptation]: fraud-prone traders who learn where inspections fall and move their frauds
+// (docs/fraud.md, "Adaptive fraudsters"). Money-like quantities are in multiples of the duty a
+// fraud evades, the gain of an undetected fraud.
+struct AdaptationSpec {
+  bool enabled = false;                      // off: fraud-prone traders cheat at the rate and places drawn as usual
+  double learning_rate = 0.1;                // weight of one experienced outcome in a belief (exponential average); 0 < x <= 1
+  double switching_cost = 0.05;              // cost of declaring at another office or HS code than the consignment's usual one, x duty; >= 0
+  double penalty_per_detection = 1.0;        // fine on a detected fraud, x the duty evaded (which is also recovered); >= 0
+  double temperature = 0.05;                 // softmax temperature over expected net gain, x duty; > 0
+  double prior_inspection_probability = 0.05; // belief about an option before any experience of it; 0..1
+};
+
 // [fraud]
 struct FraudSpec {
   double fraud_prone_rate = 0.3;  // probability that a declaration of a fraud-prone trader is fraudulent; 0..1
@@ -144,6 +156,7 @@ struct FraudSpec {
   QuantityMisdeclarationSpec quantity_misdeclaration;
   ProhibitedGoodsSpec prohibited_goods;
   LowValueSplittingSpec low_value_splitting;
+  AdaptationSpec adaptation;
 };
 
 // [inspection.detection_probability]: P(an inspection finds the fraud), per fraud type.
