@@ -90,7 +90,9 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
-                                          "trader_prior_strength", "min_reference_count", "rules"};
+                                          "trader_prior_strength", "min_reference_count", "price_reference",
+                                          "price_window_days",     "rules"};
+const std::vector<std::string> kPriceReferenceLevels = {"hs6", "hs6_origin"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
                                           "active_from_day", "active_until_day"};
@@ -940,6 +942,18 @@ class ScenarioValidator {
     ReadDouble(table, path, "trader_history_weight", risk.trader_history_weight, AtLeast(0));
     ReadDouble(table, path, "trader_prior_strength", risk.trader_prior_strength, GreaterThan(0));
     ReadInt(table, path, "min_reference_count", risk.min_reference_count, 1, 1000000000);
+    ReadInt(table, path, "price_window_days", risk.price_window_days, 0, 36500);
+    const Field level = ReadString(table, path, "price_reference", risk.price_reference);
+    if (level.node != nullptr && level.ok &&
+        std::find(kPriceReferenceLevels.begin(), kPriceReferenceLevels.end(), risk.price_reference) ==
+            kPriceReferenceLevels.end()) {
+      std::string message = fmt::format("unknown price reference \"{}\"", risk.price_reference);
+      if (auto hint = DidYouMean(risk.price_reference, kPriceReferenceLevels)) {
+        message += fmt::format("; did you mean \"{}\"?", *hint);
+      }
+      message += fmt::format(" (one of: {})", JoinList(kPriceReferenceLevels));
+      Report(*level.node, "risk.price_reference", std::move(message));
+    }
 
     const toml::array* rules = ReadArray(table, path, "rules", "an array of tables ([[risk.rules]])");
     if (rules == nullptr) return;

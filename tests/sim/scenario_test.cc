@@ -272,6 +272,10 @@ const std::vector<MalformedCase>& MalformedCases() {
              return text;
            }(),
        "administrations", 3, 1, "at most 65535 offices in total are supported, got 66000"},
+      {"UnknownPriceReference", "[risk]\nprice_reference = \"hs6_orign\"\n" + kMinimal, "risk.price_reference", 2, 19,
+       "unknown price reference \"hs6_orign\"; did you mean \"hs6_origin\"? (one of: hs6, hs6_origin)"},
+      {"NegativePriceWindow", "[risk]\nprice_window_days = -1\n" + kMinimal, "risk.price_window_days", 2, 21,
+       "must be between 0 and 36500, got -1"},
       {"RuleOriginNotInCountries", "[[risk.rules]]\nname = \"r\"\norigins = [\"CN\", \"CM\"]\n" + kMinimal,
        "risk.rules[0].origins[1]", 3, 18, "origin \"CM\" is not in [countries]; did you mean \"CN\"?"},
       {"RuleOfficeNumberTooLarge", "[[risk.rules]]\nname = \"r\"\noffices = [\"DE-3\"]\n" + kMinimal,
@@ -519,6 +523,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "low_value_splitting",
       // [risk], [[risk.rules]]
       "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
+      "price_reference", "price_window_days",
       "rules", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
       "active_from_day", "active_until_day",
       // [strategy.hybrid]
