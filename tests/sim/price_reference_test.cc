@@ -5,6 +5,7 @@
 #include "crsim/sim/price_reference.h"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,8 +13,10 @@
 #include <cstring>
 #include <deque>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "crsim/sim/experiment.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/risk_engine.h"
 #include "small_scenario.h"
@@ -320,6 +323,33 @@ TEST(PriceReference, RiskEngineScoresAgainstTheHs6OriginTable) {
     ASSERT_NEAR(score[i], spec.risk.unit_value_weight * low_price, 1e-4 * (1.0 + low_price)) << "row " << i;
   }
   EXPECT_GT(scored, 0u);
+}
+
+// A whole run with per-HS6 x origin references over a 2-day window: the metric series are the same
+// on 1 thread with 16384-row chunks and on 2 threads with 700-row chunks, and the references change
+// the selections (the topk strategy differs from the run with the default references).
+TEST(PriceReference, Hs6OriginWindowedRunIsIdenticalForOneAndTwoThreads) {
+  const auto run = [](int threads, std::int64_t chunk, const std::string& level) {
+    const ScenarioSpec spec = testing::SmallScenario({"run.chunk_size=" + std::to_string(chunk),
+                                                      "risk.price_reference=\"" + level + "\"",
+                                                      "risk.price_window_days=2", "risk.min_reference_count=5"});
+    tbb::task_arena arena(threads);
+    ExperimentResult result;
+    arena.execute([&] { result = RunExperiment(spec); });
+    return result;
+  };
+  const ExperimentResult one = run(1, 16384, "hs6_origin");
+  const ExperimentResult two = run(2, 700, "hs6_origin");
+  ASSERT_EQ(one.strategies.size(), two.strategies.size());
+  for (std::size_t s = 0; s < one.strategies.size(); ++s) {
+    EXPECT_EQ(one.strategies[s].daily, two.strategies[s].daily) << one.strategies[s].name;
+  }
+  const ExperimentResult coarse = run(2, 700, "hs6");
+  bool any_difference = false;
+  for (std::size_t s = 0; s < one.strategies.size(); ++s) {
+    any_difference |= !(one.strategies[s].daily == coarse.strategies[s].daily);
+  }
+  EXPECT_TRUE(any_difference) << "the HS6 x origin references changed no selection";
 }
 
 }  // namespace
