@@ -155,24 +155,61 @@ void RunRuleKernel() {
 
 // --- unit-value kernel ---------------------------------------------------------------------------
 
-void RunUnitValueKernel() {
+// Inputs of both unit-value kernels: declarations, per-HS6 references and, for the per-HS6 x origin
+// kernel, kOriginsPerCode origins per code (the code's reference shifted, as the fallback table holds).
+constexpr std::uint32_t kOriginsPerCode = 25;
+
+struct UnitValueInputs {
+  std::vector<float> median, inverse_scale;                    // [kNumHs6]
+  std::vector<float> median_by_origin, inverse_scale_by_origin;  // [kNumHs6 x kOriginsPerCode]
+  std::vector<float> value, quantity, z;
+  std::vector<std::uint32_t> hs6;
+  std::vector<std::uint16_t> origin;
+};
+
+UnitValueInputs BuildUnitValueInputs() {
   FixedStream stream(kSeed + 1);
-  std::vector<float> median(kNumHs6), inverse_scale(kNumHs6);
+  UnitValueInputs in;
+  in.median.resize(kNumHs6);
+  in.inverse_scale.resize(kNumHs6);
   for (std::size_t code = 0; code < kNumHs6; ++code) {
-    median[code] = stream.Index(100) < 3 ? NAN : stream.Uniform(-1.0f, 7.0f);  // 3% without reference
-    inverse_scale[code] = 1.0f / (kernels::kMadToStandardDeviation * stream.Uniform(0.2f, 1.2f));
+    in.median[code] = stream.Index(100) < 3 ? NAN : stream.Uniform(-1.0f, 7.0f);  // 3% without reference
+    in.inverse_scale[code] = 1.0f / (kernels::kMadToStandardDeviation * stream.Uniform(0.2f, 1.2f));
   }
-  std::vector<float> value(kKernelRows), quantity(kKernelRows), z(kKernelRows);
-  std::vector<std::uint32_t> hs6(kKernelRows);
+  in.value.resize(kKernelRows);
+  in.quantity.resize(kKernelRows);
+  in.z.resize(kKernelRows);
+  in.hs6.resize(kKernelRows);
   for (std::size_t i = 0; i < kKernelRows; ++i) {
-    hs6[i] = stream.Index(kNumHs6);
-    const float center = std::isnan(median[hs6[i]]) ? 2.0f : median[hs6[i]];
-    quantity[i] = std::exp(stream.Uniform(0.0f, 8.0f));
+    in.hs6[i] = stream.Index(kNumHs6);
+    const float center = std::isnan(in.median[in.hs6[i]]) ? 2.0f : in.median[in.hs6[i]];
+    in.quantity[i] = std::exp(stream.Uniform(0.0f, 8.0f));
     const float log_unit_value = center + stream.Uniform(-2.0f, 2.0f);
-    value[i] = stream.Index(100) == 0 ? 0.0f : std::exp(log_unit_value) * quantity[i];  // 1% unusable
+    in.value[i] = stream.Index(100) == 0 ? 0.0f : std::exp(log_unit_value) * in.quantity[i];  // 1% unusable
   }
-  const kernels::UnitValueReference reference{median, inverse_scale};
-  Measured([&] { kernels::RobustUnitValueZ(value, quantity, hs6, reference, z); });
+  // Drawn after the per-HS6 inputs, so those stay the numbers the unit_value baseline was taken on.
+  for (std::size_t code = 0; code < kNumHs6; ++code) {
+    for (std::uint32_t origin = 0; origin < kOriginsPerCode; ++origin) {
+      in.median_by_origin.push_back(in.median[code] + stream.Uniform(-0.3f, 0.3f));
+      in.inverse_scale_by_origin.push_back(in.inverse_scale[code]);
+    }
+  }
+  for (std::size_t i = 0; i < kKernelRows; ++i) in.origin.push_back(static_cast<std::uint16_t>(stream.Index(kOriginsPerCode)));
+  return in;
+}
+
+void RunUnitValueKernel() {
+  UnitValueInputs in = BuildUnitValueInputs();
+  const kernels::UnitValueReference reference{in.median, in.inverse_scale};
+  Measured([&] { kernels::RobustUnitValueZ(in.value, in.quantity, in.hs6, reference, in.z); });
+}
+
+void RunUnitValueKernelByOrigin() {
+  UnitValueInputs in = BuildUnitValueInputs();
+  const kernels::UnitValueReference reference{in.median_by_origin, in.inverse_scale_by_origin};
+  Measured([&] {
+    kernels::RobustUnitValueZByOrigin(in.value, in.quantity, in.hs6, in.origin, kOriginsPerCode, reference, in.z);
+  });
 }
 
 // --- top-k selection -----------------------------------------------------------------------------
@@ -238,6 +275,8 @@ struct GateKernel {
 constexpr GateKernel kKernels[] = {
     {"rules", "kernels::ScoreRules, 8 rules, 1M rows (SIMD)", RunRuleKernel},
     {"unit_value", "kernels::RobustUnitValueZ, 2000 references, 1M rows (SIMD)", RunUnitValueKernel},
+    {"unit_value_by_origin", "kernels::RobustUnitValueZByOrigin, 2000 x 25 references, 1M rows (SIMD)",
+     RunUnitValueKernelByOrigin},
     {"top_k", "kernels::SelectTopKPerGroup, 20 groups, 1% capacity, 1M rows", RunTopK},
     {"generate", "sim::Generator::GenerateDay, one day of a small baseline world (~100k rows)", RunGenerator},
     {"risk_score", "sim::RiskEngine::Score, one day of a small baseline world (~100k rows)", RunRiskEngineScore},

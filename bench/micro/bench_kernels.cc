@@ -3,6 +3,8 @@
 //   BM_RuleKernel/<scalar|simd|simd_tbb>/rows:N       32 rule profiles (the full path)
 //   BM_RuleKernel64/<scalar|simd|simd_tbb>/rows:N     64 rule profiles (both mask words in use)
 //   BM_UnitValueKernel/<scalar|simd|simd_tbb>/rows:N  robust unit-value z against 2000 HS6 references
+//   BM_UnitValueKernelByOrigin/<...>/rows:N           the same against 2000 x 40 HS6 x origin references
+//                                                     (RobustUnitValueZByOrigin, 640 KB of tables)
 //   BM_TopK/<scalar|simd|simd_tbb>/rows:N             top 1% per office (20 offices) of a risk-score mixture
 //   BM_TraderPosterior/<scalar|simd|simd_tbb>/rows:N  gather of 100 000 traders' posterior mean and bonus
 //   BM_FeatureMatrix/<scalar|simd|simd_tbb>/rows:N    the 9 model features, column-major
@@ -515,6 +517,56 @@ void RunScoringPath(benchmark::State& state, Variant variant) {
   state.SetItemsProcessed(processed);
 }
 
+// HS6 x origin tables as the simulator resolves them: 70% of the (code, origin) entries hold their
+// own reference (the code's median shifted by up to +-0.3), the rest fall back to the code's.
+UnitValueReference ByOriginReference(const KernelInputs& inputs) {
+  static std::vector<float> median, inverse_scale;
+  if (median.empty()) {
+    std::mt19937 rng(7u);
+    std::uniform_real_distribution<float> shift(-0.3f, 0.3f);
+    std::uniform_int_distribution<int> percent(0, 99);
+    for (std::size_t code = 0; code < kNumHs6; ++code) {
+      for (std::size_t origin = 0; origin < kNumOrigins; ++origin) {
+        const bool own = percent(rng) < 70;
+        median.push_back(inputs.median_log_unit_value[code] + (own ? shift(rng) : 0.0f));
+        inverse_scale.push_back(inputs.inverse_scale[code] * (own ? 1.0f + shift(rng) : 1.0f));
+      }
+    }
+  }
+  return {median, inverse_scale};
+}
+
+void RunUnitValueKernelByOrigin(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  KernelInputs& inputs = InputsFor(rows);
+  const UnitValueReference reference = ByOriginReference(inputs);
+  constexpr auto kOrigins = static_cast<std::uint32_t>(kNumOrigins);
+  for (auto _ : state) {
+    switch (variant) {
+      case Variant::kScalar:
+        RobustUnitValueZByOriginReference(inputs.declared_value, inputs.declared_quantity, inputs.hs6,
+                                          inputs.origin, kOrigins, reference, inputs.z);
+        break;
+      case Variant::kSimd:
+        RobustUnitValueZByOrigin(inputs.declared_value, inputs.declared_quantity, inputs.hs6, inputs.origin,
+                                 kOrigins, reference, inputs.z);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] {
+          RobustUnitValueZByOriginParallel(inputs.declared_value, inputs.declared_quantity, inputs.hs6,
+                                           inputs.origin, kOrigins, reference, inputs.z);
+        });
+        break;
+    }
+    benchmark::DoNotOptimize(inputs.z.data());
+    benchmark::ClobberMemory();
+  }
+  const auto processed = state.iterations() * static_cast<std::int64_t>(rows);
+  state.SetItemsProcessed(processed);
+  // Read: 2 x f32 + u32 + u16; written: f32.
+  state.SetBytesProcessed(processed * (4 + 4 + 4 + 2 + 4));
+}
+
 // Registers one family's three variants over the row sizes; the TBB variant is timed on the wall
 // clock (CPU time of the calling thread would leave out the other thread's work).
 template <class Run>
@@ -639,6 +691,7 @@ const bool kRegistered = [] {
   RegisterFamily("BM_RuleKernel64",
                  [](benchmark::State& state, Variant variant) { RunRuleKernel(state, 64, variant); });
   RegisterFamily("BM_UnitValueKernel", RunUnitValueKernel);
+  RegisterFamily("BM_UnitValueKernelByOrigin", RunUnitValueKernelByOrigin);
   RegisterFamily("BM_TraderPosterior", RunTraderPosterior);
   RegisterFamily("BM_FeatureMatrix", RunFeatureMatrix);
   RegisterFamily("BM_LogisticScore", RunLogisticScore);

@@ -60,25 +60,24 @@ HWY_INLINE VF UnitValueZVector(DF df, VF value, VF quantity, VI hs6,
   return hn::IfThenElse(valid, z, hn::Set(df, std::numeric_limits<float>::quiet_NaN()));
 }
 
-// Computes z for `count` declarations. Pointers may be misaligned; exactly `count` outputs written.
-HWY_INLINE void UnitValueZSpan(const float* HWY_RESTRICT declared_value,
-                               const float* HWY_RESTRICT declared_quantity,
-                               const std::uint32_t* HWY_RESTRICT hs6, std::size_t count,
+// The loop shared by both kernels: z for `count` declarations, the reference index of each vector
+// of rows given by index_at(row) (full vectors) and tail_index(row, remaining) (the last partial
+// vector, read from zero-filled buffers). Pointers may be misaligned; exactly `count` outputs
+// written.
+template <class IndexAt, class TailIndex>
+HWY_INLINE void UnitValueZLoop(const float* HWY_RESTRICT declared_value,
+                               const float* HWY_RESTRICT declared_quantity, std::size_t count,
                                const float* HWY_RESTRICT median_log_unit_value,
-                               const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z) {
+                               const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z,
+                               const IndexAt& index_at, const TailIndex& tail_index) {
   const hn::ScalableTag<float> df;
-  const hn::RebindToSigned<decltype(df)> di;
-  const hn::RebindToUnsigned<decltype(df)> du;
   const std::size_t lanes = hn::Lanes(df);
-
   std::size_t i = 0;
   if (count >= lanes) {
     for (; i <= count - lanes; i += lanes) {
-      // Codes are < 2^31 (they index a table), so the signed view GatherIndex wants is the same.
-      const auto code = hn::BitCast(di, hn::LoadU(du, hs6 + i));
       hn::StoreU(UnitValueZVector(df, hn::LoadU(df, declared_value + i),
-                                  hn::LoadU(df, declared_quantity + i), code, median_log_unit_value,
-                                  inverse_scale),
+                                  hn::LoadU(df, declared_quantity + i), index_at(i),
+                                  median_log_unit_value, inverse_scale),
                  df, z + i);
     }
   }
@@ -88,14 +87,66 @@ HWY_INLINE void UnitValueZSpan(const float* HWY_RESTRICT declared_value,
   constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
   HWY_ALIGN float value_buffer[kMaxLanes] = {};
   HWY_ALIGN float quantity_buffer[kMaxLanes] = {};
-  HWY_ALIGN std::uint32_t code_buffer[kMaxLanes] = {};
   std::memcpy(value_buffer, declared_value + i, remaining * sizeof(float));
   std::memcpy(quantity_buffer, declared_quantity + i, remaining * sizeof(float));
-  std::memcpy(code_buffer, hs6 + i, remaining * sizeof(std::uint32_t));
-  const auto z_tail = UnitValueZVector(
-      df, hn::Load(df, value_buffer), hn::Load(df, quantity_buffer),
-      hn::BitCast(di, hn::Load(du, code_buffer)), median_log_unit_value, inverse_scale);
+  const auto z_tail = UnitValueZVector(df, hn::Load(df, value_buffer), hn::Load(df, quantity_buffer),
+                                       tail_index(i, remaining), median_log_unit_value,
+                                       inverse_scale);
   hn::BlendedStore(z_tail, hn::FirstN(df, remaining), df, z + i);
+}
+
+// Computes z for `count` declarations, reference index hs6[i].
+HWY_INLINE void UnitValueZSpan(const float* HWY_RESTRICT declared_value,
+                               const float* HWY_RESTRICT declared_quantity,
+                               const std::uint32_t* HWY_RESTRICT hs6, std::size_t count,
+                               const float* HWY_RESTRICT median_log_unit_value,
+                               const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  // Codes are < 2^31 (they index a table), so the signed view GatherIndex wants is the same.
+  const auto index_at = [&](std::size_t row) { return hn::BitCast(di, hn::LoadU(du, hs6 + row)); };
+  const auto tail_index = [&](std::size_t row, std::size_t remaining) {
+    HWY_ALIGN std::uint32_t code_buffer[HWY_MAX_BYTES / sizeof(float)] = {};
+    std::memcpy(code_buffer, hs6 + row, remaining * sizeof(std::uint32_t));
+    return hn::BitCast(di, hn::Load(du, code_buffer));
+  };
+  UnitValueZLoop(declared_value, declared_quantity, count, median_log_unit_value, inverse_scale, z,
+                 index_at, tail_index);
+}
+
+// As UnitValueZSpan, with the reference index hs6[i] * num_origins + origin[i] computed per lane
+// (u16 origin promoted to u32, one multiply-add); the index fits in 31 bits (caller's
+// precondition), so its signed view is the same. Zero-filled tail buffers give index 0, inside the
+// tables.
+HWY_INLINE void UnitValueZByOriginSpan(const float* HWY_RESTRICT declared_value,
+                                       const float* HWY_RESTRICT declared_quantity,
+                                       const std::uint32_t* HWY_RESTRICT hs6,
+                                       const std::uint16_t* HWY_RESTRICT origin,
+                                       std::uint32_t num_origins, std::size_t count,
+                                       const float* HWY_RESTRICT median_log_unit_value,
+                                       const float* HWY_RESTRICT inverse_scale,
+                                       float* HWY_RESTRICT z) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const hn::Rebind<std::uint16_t, decltype(du)> du16;
+  const auto origins_per_code = hn::Set(du, num_origins);
+  const auto index = [&](const std::uint32_t* code, const std::uint16_t* country) {
+    return hn::BitCast(di, hn::Add(hn::Mul(hn::LoadU(du, code), origins_per_code),
+                                   hn::PromoteTo(du, hn::LoadU(du16, country))));
+  };
+  const auto index_at = [&](std::size_t row) { return index(hs6 + row, origin + row); };
+  const auto tail_index = [&](std::size_t row, std::size_t remaining) {
+    constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+    HWY_ALIGN std::uint32_t code_buffer[kMaxLanes] = {};
+    HWY_ALIGN std::uint16_t origin_buffer[kMaxLanes] = {};
+    std::memcpy(code_buffer, hs6 + row, remaining * sizeof(std::uint32_t));
+    std::memcpy(origin_buffer, origin + row, remaining * sizeof(std::uint16_t));
+    return index(code_buffer, origin_buffer);
+  };
+  UnitValueZLoop(declared_value, declared_quantity, count, median_log_unit_value, inverse_scale, z,
+                 index_at, tail_index);
 }
 
 }  // namespace HWY_NAMESPACE

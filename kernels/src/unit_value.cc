@@ -27,6 +27,18 @@ HWY_NOINLINE void RobustUnitValueZTarget(std::span<const float> declared_value,
                  reference.median_log_unit_value.data(), reference.inverse_scale.data(), z.data());
 }
 
+HWY_NOINLINE void RobustUnitValueZByOriginTarget(std::span<const float> declared_value,
+                                                 std::span<const float> declared_quantity,
+                                                 std::span<const std::uint32_t> hs6,
+                                                 std::span<const std::uint16_t> origin,
+                                                 std::uint32_t num_origins,
+                                                 const UnitValueReference& reference,
+                                                 std::span<float> z) {
+  UnitValueZByOriginSpan(declared_value.data(), declared_quantity.data(), hs6.data(), origin.data(),
+                         num_origins, z.size(), reference.median_log_unit_value.data(),
+                         reference.inverse_scale.data(), z.data());
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace crsim::kernels
 HWY_AFTER_NAMESPACE();
@@ -37,6 +49,7 @@ HWY_AFTER_NAMESPACE();
 namespace crsim::kernels {
 
 HWY_EXPORT(RobustUnitValueZTarget);
+HWY_EXPORT(RobustUnitValueZByOriginTarget);
 
 namespace {
 
@@ -53,7 +66,47 @@ void CheckUnitValueCall(std::span<const float> declared_value,
              reference.median_log_unit_value.size() == reference.inverse_scale.size());
 }
 
+void CheckUnitValueByOriginCall(std::span<const float> declared_value,
+                                std::span<const float> declared_quantity,
+                                std::span<const std::uint32_t> hs6,
+                                std::span<const std::uint16_t> origin, std::uint32_t num_origins,
+                                const UnitValueReference& reference, std::span<float> z) {
+  CheckUnitValueCall(declared_value, declared_quantity, hs6, reference, z);
+  HWY_ASSERT(origin.size() == z.size() && num_origins >= 1);
+  HWY_ASSERT(reference.median_log_unit_value.size() < (std::size_t{1} << 31));
+}
+
 }  // namespace
+
+void RobustUnitValueZByOrigin(std::span<const float> declared_value,
+                              std::span<const float> declared_quantity,
+                              std::span<const std::uint32_t> hs6,
+                              std::span<const std::uint16_t> origin, std::uint32_t num_origins,
+                              const UnitValueReference& reference, std::span<float> z) {
+  CheckUnitValueByOriginCall(declared_value, declared_quantity, hs6, origin, num_origins, reference,
+                             z);
+  if (z.empty()) return;
+  HWY_DYNAMIC_DISPATCH(RobustUnitValueZByOriginTarget)(declared_value, declared_quantity, hs6,
+                                                        origin, num_origins, reference, z);
+}
+
+void RobustUnitValueZByOriginParallel(std::span<const float> declared_value,
+                                      std::span<const float> declared_quantity,
+                                      std::span<const std::uint32_t> hs6,
+                                      std::span<const std::uint16_t> origin,
+                                      std::uint32_t num_origins,
+                                      const UnitValueReference& reference, std::span<float> z,
+                                      std::size_t grain) {
+  CheckUnitValueByOriginCall(declared_value, declared_quantity, hs6, origin, num_origins, reference,
+                             z);
+  HWY_ASSERT(grain > 0);
+  detail::ForEachChunkParallel(z.size(), grain, [&](std::size_t begin, std::size_t count) {
+    HWY_DYNAMIC_DISPATCH(RobustUnitValueZByOriginTarget)(
+        declared_value.subspan(begin, count), declared_quantity.subspan(begin, count),
+        hs6.subspan(begin, count), origin.subspan(begin, count), num_origins, reference,
+        z.subspan(begin, count));
+  });
+}
 
 void RobustUnitValueZ(std::span<const float> declared_value,
                       std::span<const float> declared_quantity, std::span<const std::uint32_t> hs6,

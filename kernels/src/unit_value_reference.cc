@@ -42,4 +42,25 @@ void RobustUnitValueZReference(std::span<const float> declared_value,
   }
 }
 
+void RobustUnitValueZByOriginReference(std::span<const float> declared_value,
+                                       std::span<const float> declared_quantity,
+                                       std::span<const std::uint32_t> hs6,
+                                       std::span<const std::uint16_t> origin,
+                                       std::uint32_t num_origins,
+                                       const UnitValueReference& reference, std::span<float> z) {
+  const std::size_t count = z.size();
+  if (origin.size() != count || hs6.size() != count || num_origins == 0) {
+    std::fprintf(stderr, "%s:%d: RobustUnitValueZByOriginReference: bad spans or num_origins\n",
+                 __FILE__, __LINE__);
+    std::abort();
+  }
+  // The reference index of every row, then the per-HS6 reference over those indices: the same
+  // arithmetic row by row.
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint32_t index = hs6[i] * num_origins + origin[i];
+    RobustUnitValueZReference(declared_value.subspan(i, 1), declared_quantity.subspan(i, 1),
+                              std::span(&index, 1), reference, z.subspan(i, 1));
+  }
+}
+
 }  // namespace crsim::kernels

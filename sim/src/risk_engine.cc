@@ -17,78 +17,12 @@ namespace {
 // overhead, small enough that two threads share a day evenly. Scoring is elementwise, so this
 // never changes results.
 constexpr std::size_t kScoreChunk = kernels::kDefaultParallelGrain;
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+PriceReferenceLevel PriceReferenceLevelOf(const std::string& name) {
+  // Scenario validation accepts only these two names.
+  return name == "hs6_origin" ? PriceReferenceLevel::kHs6Origin : PriceReferenceLevel::kHs6;
+}
 }  // namespace
-
-float HistogramMedian(std::span<const std::uint32_t> histogram, std::uint64_t total, float lowest, float width) {
-  if (total == 0) return kNaN;
-  const double half = static_cast<double>(total) / 2.0;
-  double cumulative = 0.0;
-  for (std::size_t b = 0; b < histogram.size(); ++b) {
-    const double in_bin = histogram[b];
-    if (cumulative + in_bin >= half && in_bin > 0) {
-      const double fraction = (half - cumulative) / in_bin;
-      return static_cast<float>(lowest + width * (static_cast<double>(b) + fraction));
-    }
-    cumulative += in_bin;
-  }
-  return static_cast<float>(lowest + width * static_cast<double>(histogram.size()));
-}
-
-float HistogramMad(std::span<const std::uint32_t> histogram, std::uint64_t total, float lowest, float width,
-                   float center) {
-  if (total == 0) return kNaN;
-  // Walk outward from the center, always taking the nearer of the next bin below and above, until
-  // half the observations are within the distance reached.
-  const double half = static_cast<double>(total) / 2.0;
-  const double position = (center - lowest) / width - 0.5;  // center in units of bin midpoints
-  auto below = static_cast<std::ptrdiff_t>(std::floor(position));
-  std::ptrdiff_t above = below + 1;
-  const auto bins = static_cast<std::ptrdiff_t>(histogram.size());
-  double cumulative = 0.0;
-  for (;;) {
-    const double below_distance = below >= 0 ? position - static_cast<double>(below) : HUGE_VAL;
-    const double above_distance = above < bins ? static_cast<double>(above) - position : HUGE_VAL;
-    if (below_distance == HUGE_VAL && above_distance == HUGE_VAL) break;
-    const bool take_below = below_distance <= above_distance;
-    const std::ptrdiff_t bin = take_below ? below-- : above++;
-    cumulative += histogram[static_cast<std::size_t>(bin)];
-    if (cumulative >= half) return static_cast<float>(width * (take_below ? below_distance : above_distance));
-  }
-  return static_cast<float>(width * static_cast<double>(bins));
-}
-
-PriceReference::PriceReference(std::size_t num_codes, std::int64_t min_count)
-    : num_codes_(num_codes),
-      min_count_(static_cast<std::uint64_t>(min_count)),
-      histogram_(num_codes * kBins, 0),
-      totals_(num_codes, 0),
-      median_(num_codes, kNaN),
-      inverse_scale_(num_codes, kNaN) {}
-
-void PriceReference::Add(std::uint32_t hs6, float log_unit_value) {
-  if (std::isnan(log_unit_value)) return;
-  const float position = (log_unit_value - kLowestLogPrice) / kBinWidth;
-  const auto bin = static_cast<std::size_t>(std::clamp(position, 0.0f, static_cast<float>(kBins - 1)));
-  ++histogram_[hs6 * kBins + bin];
-  ++totals_[hs6];
-}
-
-void PriceReference::Refresh() {
-  for (std::size_t code = 0; code < num_codes_; ++code) {
-    if (totals_[code] < min_count_) {
-      median_[code] = kNaN;
-      inverse_scale_[code] = kNaN;
-      continue;
-    }
-    const std::span<const std::uint32_t> histogram(histogram_.data() + code * kBins, kBins);
-    const float median = HistogramMedian(histogram, totals_[code], kLowestLogPrice, kBinWidth);
-    const float mad = std::max(HistogramMad(histogram, totals_[code], kLowestLogPrice, kBinWidth, median),
-                               kBinWidth / 2.0f);
-    median_[code] = median;
-    inverse_scale_[code] = 1.0f / (kernels::kMadToStandardDeviation * mad);
-  }
-}
 
 const std::vector<std::string>& RegisteredCombinations() {
   static const std::vector<std::string> names = {"weighted_sum", "max", "logistic"};
@@ -135,7 +69,8 @@ RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
     : risk_(spec.risk),
       combination_(ParseScoreCombination(spec.risk.combination)),
       rule_table_(CompileScenarioRules(world, spec.risk)),
-      price_reference_(world.catalogue.size(), spec.risk.min_reference_count),
+      price_reference_(world.catalogue.size(), world.country_iso.size(), spec.risk.min_reference_count,
+                       spec.risk.price_window_days, PriceReferenceLevelOf(spec.risk.price_reference)),
       trader_inspections_(world.traders.size(), 0),
       trader_hits_(world.traders.size(), 0),
       trader_risk_(world.traders.size(), 0.0f),
@@ -169,8 +104,8 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
   const kernels::RuleInputs inputs{declared.hs_chapter, declared.origin, declared.office, declared.unit_value,
                                    declared.trader_age_days};
   kernels::ScoreRulesParallel(rule_table_, inputs, day, rule_score_.span(), rule_hits_.span(), kScoreChunk);
-  kernels::RobustUnitValueZParallel(declared.declared_value, declared.declared_quantity, declared.hs6,
-                                    price_reference_.view(), unit_value_z_.span(), kScoreChunk);
+  price_reference_.RobustZParallel(declared.declared_value, declared.declared_quantity, declared.hs6, declared.origin,
+                                   unit_value_z_.span(), kScoreChunk);
 
   if (combination_ == ScoreCombination::kLogistic) {
     // The features are built every day, trained model or not: Learn keeps the inspected rows'.
@@ -215,7 +150,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
 void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes) {
   for (std::size_t row = 0; row < declared.size(); ++row) {
     const float log_unit_value = std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]);
-    price_reference_.Add(outcomes.revealed_hs6[row], log_unit_value);
+    price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], log_unit_value);
     if (outcomes.inspected[row]) {
       const std::uint32_t trader = declared.trader[row];
       ++trader_inspections_[trader];
@@ -226,7 +161,7 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
       }
     }
   }
-  price_reference_.Refresh();
+  price_reference_.CloseDay();
   const double overall_hit_rate =
       total_inspections_ == 0 ? 0.0 : static_cast<double>(total_hits_) / static_cast<double>(total_inspections_);
   // The posterior mean is the historical (hits + s m) / (inspections + s), bit for bit.

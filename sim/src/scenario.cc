@@ -93,9 +93,11 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
-                                          "trader_prior_strength", "min_reference_count", "combination",
-                                          "trader_ucb_multiplier", "logistic",            "rules"};
+                                          "trader_prior_strength", "min_reference_count", "price_reference",
+                                          "price_window_days",     "combination",         "trader_ucb_multiplier",
+                                          "logistic",              "rules"};
 constexpr std::string_view kLogisticKeys[] = {"retrain_every_days", "l2", "min_training_rows", "max_training_rows"};
+const std::vector<std::string> kPriceReferenceLevels = {"hs6", "hs6_origin"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
                                           "active_from_day", "active_until_day"};
@@ -981,6 +983,18 @@ class ScenarioValidator {
       Report(*max_rows.node, "risk.logistic.max_training_rows",
              fmt::format("must be at least min_training_rows ({}), got {}", risk.logistic.min_training_rows,
                          risk.logistic.max_training_rows));
+    }
+    ReadInt(table, path, "price_window_days", risk.price_window_days, 0, 36500);
+    const Field level = ReadString(table, path, "price_reference", risk.price_reference);
+    if (level.node != nullptr && level.ok &&
+        std::find(kPriceReferenceLevels.begin(), kPriceReferenceLevels.end(), risk.price_reference) ==
+            kPriceReferenceLevels.end()) {
+      std::string message = fmt::format("unknown price reference \"{}\"", risk.price_reference);
+      if (auto hint = DidYouMean(risk.price_reference, kPriceReferenceLevels)) {
+        message += fmt::format("; did you mean \"{}\"?", *hint);
+      }
+      message += fmt::format(" (one of: {})", JoinList(kPriceReferenceLevels));
+      Report(*level.node, "risk.price_reference", std::move(message));
     }
 
     const toml::array* rules = ReadArray(table, path, "rules", "an array of tables ([[risk.rules]])");

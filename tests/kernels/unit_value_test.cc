@@ -274,6 +274,111 @@ TEST(UnitValueKernelTest, ParallelMatchesSequentialForAnyThreadsAndGrain) {
   });
 }
 
+// The per-HS6 x origin kernel: a table of kNumHs6 / kNumOrigins codes x kNumOrigins origins (the
+// same 2000 entries as above), origins drawn per row. Its reference is defined as the per-HS6
+// reference over the index hs6 * origins + origin, so the SIMD kernel is held to the same tolerance
+// (ExpectSimdMatchesReference on that index column) and must also equal the per-HS6 SIMD kernel over
+// the index column bit for bit (same lanes, same arithmetic).
+constexpr std::uint32_t kNumOrigins = 25;
+
+struct ByOriginDeclarations {
+  Declarations declarations;  // hs6 < kNumHs6 / kNumOrigins
+  std::vector<std::uint16_t> origin;
+  Declarations indexed;  // the same rows with hs6 replaced by hs6 * kNumOrigins + origin
+};
+
+ByOriginDeclarations RandomByOriginDeclarations(std::size_t count, std::mt19937& rng) {
+  ByOriginDeclarations result;
+  result.declarations = RandomDeclarations(count, rng);
+  std::uniform_int_distribution<std::uint32_t> origin(0, kNumOrigins - 1);
+  for (std::uint32_t& code : result.declarations.hs6) code %= kNumHs6 / kNumOrigins;
+  result.indexed = result.declarations;
+  for (std::size_t i = 0; i < count; ++i) {
+    result.origin.push_back(static_cast<std::uint16_t>(origin(rng)));
+    result.indexed.hs6[i] = result.declarations.hs6[i] * kNumOrigins + result.origin[i];
+  }
+  return result;
+}
+
+TEST(UnitValueKernelTest, ByOriginSimdMatchesReferenceOnEveryTarget) {
+  std::mt19937 rng(4242);
+  const ReferenceTables tables = RandomReference(rng);
+  const ByOriginDeclarations rows = RandomByOriginDeclarations(kBigSize + 3, rng);
+  // The reference of the by-origin kernel is the per-HS6 reference over the index column.
+  for (std::size_t size : {std::size_t{0}, std::size_t{5}, kBigSize}) {
+    std::vector<float> by_origin(size), indexed(size);
+    const auto& d = rows.declarations;
+    RobustUnitValueZByOriginReference(std::span(d.value).first(size), std::span(d.quantity).first(size),
+                                      std::span(d.hs6).first(size), std::span(rows.origin).first(size),
+                                      kNumOrigins, tables.View(), by_origin);
+    RobustUnitValueZReference(std::span(rows.indexed.value).first(size),
+                              std::span(rows.indexed.quantity).first(size),
+                              std::span(rows.indexed.hs6).first(size), tables.View(), indexed);
+    for (std::size_t i = 0; i < size; ++i) ASSERT_EQ(Bits(by_origin[i]), Bits(indexed[i])) << i;
+  }
+  ForEachTarget([&] {
+    for (const std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+      for (std::size_t size = 0; size <= kMaxSweepSize; ++size) {
+        const auto& d = rows.declarations;
+        const auto value = std::span(d.value).subspan(offset, size);
+        const auto quantity = std::span(d.quantity).subspan(offset, size);
+        std::vector<float> by_origin(size + 1, -7.0f), indexed(size);
+        RobustUnitValueZByOrigin(value, quantity, std::span(d.hs6).subspan(offset, size),
+                                 std::span(rows.origin).subspan(offset, size), kNumOrigins, tables.View(),
+                                 std::span(by_origin).first(size));
+        RobustUnitValueZ(value, quantity, std::span(rows.indexed.hs6).subspan(offset, size), tables.View(), indexed);
+        for (std::size_t i = 0; i < size; ++i) {
+          ASSERT_EQ(Bits(by_origin[i]), Bits(indexed[i])) << "offset " << offset << " size " << size << " row " << i;
+        }
+        ASSERT_EQ(by_origin[size], -7.0f) << "written past the end";
+      }
+    }
+    // Against the scalar reference, with the tolerance of the per-HS6 kernel, on the index column.
+    ExpectSimdMatchesReference(rows.indexed, tables, 1, kBigSize);
+    const auto& d = rows.declarations;
+    std::vector<float> by_origin(kBigSize), indexed(kBigSize);
+    RobustUnitValueZByOrigin(std::span(d.value).subspan(1, kBigSize), std::span(d.quantity).subspan(1, kBigSize),
+                             std::span(d.hs6).subspan(1, kBigSize), std::span(rows.origin).subspan(1, kBigSize),
+                             kNumOrigins, tables.View(), by_origin);
+    RobustUnitValueZ(std::span(d.value).subspan(1, kBigSize), std::span(d.quantity).subspan(1, kBigSize),
+                     std::span(rows.indexed.hs6).subspan(1, kBigSize), tables.View(), indexed);
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < kBigSize; ++i) mismatches += Bits(by_origin[i]) != Bits(indexed[i]);
+    EXPECT_EQ(mismatches, 0u);
+  });
+}
+
+TEST(UnitValueKernelTest, ByOriginParallelMatchesSequentialForAnyThreadsAndGrain) {
+  std::mt19937 rng(99);
+  const ReferenceTables tables = RandomReference(rng);
+  const ByOriginDeclarations rows = RandomByOriginDeclarations(kBigSize + 1, rng);
+  const auto& d = rows.declarations;
+  ForEachTarget([&] {
+    for (const std::size_t size : {std::size_t{0}, std::size_t{17}, kBigSize}) {
+      const auto value = std::span(d.value).subspan(1, size);
+      const auto quantity = std::span(d.quantity).subspan(1, size);
+      const auto hs6 = std::span(d.hs6).subspan(1, size);
+      const auto origin = std::span(rows.origin).subspan(1, size);
+      std::vector<float> expected(size);
+      RobustUnitValueZByOrigin(value, quantity, hs6, origin, kNumOrigins, tables.View(), expected);
+      for (const int threads : {1, 2, 3}) {
+        tbb::task_arena arena(threads);
+        for (const std::size_t grain : {std::size_t{7}, std::size_t{1000}, kDefaultParallelGrain, kBigSize + 1}) {
+          SCOPED_TRACE("size " + std::to_string(size) + " threads " + std::to_string(threads) + " grain " +
+                       std::to_string(grain));
+          std::vector<float> z(size, -1.0f);
+          arena.execute([&] {
+            RobustUnitValueZByOriginParallel(value, quantity, hs6, origin, kNumOrigins, tables.View(), z, grain);
+          });
+          std::size_t mismatches = 0;
+          for (std::size_t i = 0; i < size; ++i) mismatches += Bits(z[i]) != Bits(expected[i]);
+          EXPECT_EQ(mismatches, 0u);
+        }
+      }
+    }
+  });
+}
+
 TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
   const float median = 0.0f;
   const float inverse_scale = 1.0f;
@@ -281,6 +386,8 @@ TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
   ForEachTarget([&] {
     RobustUnitValueZ({}, {}, {}, reference, {});
     RobustUnitValueZParallel({}, {}, {}, reference, {});
+    RobustUnitValueZByOrigin({}, {}, {}, {}, 3, reference, {});
+    RobustUnitValueZByOriginParallel({}, {}, {}, {}, 3, reference, {});
   });
 }
 

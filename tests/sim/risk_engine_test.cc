@@ -13,51 +13,6 @@
 namespace crsim::sim {
 namespace {
 
-double ExactMedian(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
-
-// The histogram estimates are exact up to the bin width: the median interpolates inside the bin
-// holding the middle observation, so it is off by at most one bin; the MAD measures distances to
-// bin midpoints, so it is off by at most one bin plus the median's error.
-TEST(PriceReference, HistogramMedianAndMadAreWithinABinOfTheExactOnes) {
-  std::mt19937 engine(11);
-  for (const double sd : {0.05, 0.3, 1.0}) {
-    std::normal_distribution<double> normal(2.0, sd);
-    PriceReference reference(1, 1);
-    std::vector<double> values;
-    for (int i = 0; i < 5001; ++i) {
-      const auto value = static_cast<float>(normal(engine));
-      values.push_back(value);
-      reference.Add(0, value);
-    }
-    reference.Refresh();
-    const double median = ExactMedian(values);
-    std::vector<double> deviations;
-    for (const double v : values) deviations.push_back(std::fabs(v - median));
-    const double mad = ExactMedian(deviations);
-    const double width = PriceReference::kBinWidth;
-    EXPECT_NEAR(reference.median(0), median, width) << "sd " << sd;
-    const float inverse_scale = reference.view().inverse_scale[0];
-    EXPECT_NEAR(1.0 / (kernels::kMadToStandardDeviation * inverse_scale), std::max(mad, width / 2), 2 * width)
-        << "sd " << sd;
-  }
-}
-
-TEST(PriceReference, CodesBelowTheMinimumCountHaveNoReference) {
-  PriceReference reference(2, 10);
-  for (int i = 0; i < 9; ++i) reference.Add(0, 1.0f);
-  for (int i = 0; i < 10; ++i) reference.Add(1, 1.0f);
-  reference.Add(0, std::nanf(""));  // ignored: not an observation
-  reference.Refresh();
-  EXPECT_EQ(reference.count(0), 9u);
-  EXPECT_TRUE(std::isnan(reference.median(0)));
-  EXPECT_FALSE(std::isnan(reference.median(1)));
-  EXPECT_TRUE(std::isfinite(reference.view().inverse_scale[1])) << "a zero MAD is floored at half a bin";
-}
-
 TEST(RiskEngine, ScoreIsTheWeightedSumOfItsParts) {
   const ScenarioSpec spec = testing::SmallScenario({"risk.trader_history_weight=3.0", "risk.unit_value_weight=0.5"});
   const World world = BuildWorld(spec);

@@ -302,6 +302,10 @@ const std::vector<MalformedCase>& MalformedCases() {
        "risk.logistic.retrain_every_days", 2, 22, "must be between 1 and 10000, got 0"},
       {"LogisticUnknownKeyHint", "[risk.logistic]\nretrain_every_day = 3\n" + kMinimal,
        "risk.logistic.retrain_every_day", 2, 1, "did you mean \"retrain_every_days\"?"},
+      {"UnknownPriceReference", "[risk]\nprice_reference = \"hs6_orign\"\n" + kMinimal, "risk.price_reference", 2, 19,
+       "unknown price reference \"hs6_orign\"; did you mean \"hs6_origin\"? (one of: hs6, hs6_origin)"},
+      {"NegativePriceWindow", "[risk]\nprice_window_days = -1\n" + kMinimal, "risk.price_window_days", 2, 21,
+       "must be between 0 and 36500, got -1"},
       {"RuleOriginNotInCountries", "[[risk.rules]]\nname = \"r\"\norigins = [\"CN\", \"CM\"]\n" + kMinimal,
        "risk.rules[0].origins[1]", 3, 18, "origin \"CM\" is not in [countries]; did you mean \"CN\"?"},
       {"RuleOfficeNumberTooLarge", "[[risk.rules]]\nname = \"r\"\noffices = [\"DE-3\"]\n" + kMinimal,
@@ -551,6 +555,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "low_value_splitting",
       // [risk], [[risk.rules]]
       "rule_weight", "unit_value_weight", "trader_history_weight", "trader_prior_strength", "min_reference_count",
+      "price_reference", "price_window_days",
       "combination", "trader_ucb_multiplier", "logistic", "rules",
       // [risk.logistic]
       "retrain_every_days", "l2", "min_training_rows", "max_training_rows", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",

@@ -23,10 +23,22 @@
 // declarations in parallel with TBB (in the caller's task arena). The kernel is elementwise, so the
 // result is identical, bit for bit, to RobustUnitValueZ for any thread count and grain.
 //
+// Reference per HS6 x origin (RobustUnitValueZByOrigin): the same z, but the reference of
+// declaration i is entry hs6[i] * num_origins + origin[i] of the tables (code-major: the entries
+// of one code are contiguous). The index is computed in registers (a u16 -> u32 promotion and one
+// multiply-add per lane), so the kernel reads 2 bytes more per declaration than RobustUnitValueZ
+// and needs no index column. Which reference an entry holds is the caller's choice: the simulator
+// resolves, once per day, every (code, origin) entry to the (code, origin) reference when it has
+// enough observations and to the code's own reference otherwise (sim/price_reference.h), so the
+// fallback costs nothing per declaration. Precondition: num_origins >= 1, origin[i] <
+// num_origins and hs6[i] * num_origins + origin[i] < the table size < 2^31.
+//
 // Usage:
 //   UnitValueReference reference{median, inverse_scale};
 //   RobustUnitValueZ(value, quantity, hs6, reference, z);
 //   RobustUnitValueZParallel(value, quantity, hs6, reference, z);  // on every TBB thread
+//   UnitValueReference by_origin{median_by_origin, inverse_scale_by_origin};  // [codes x origins]
+//   RobustUnitValueZByOrigin(value, quantity, hs6, origin, num_origins, by_origin, z);
 #pragma once
 
 #include <cstddef>
@@ -58,6 +70,32 @@ void RobustUnitValueZParallel(std::span<const float> declared_value,
                               std::span<const std::uint32_t> hs6,
                               const UnitValueReference& reference, std::span<float> z,
                               std::size_t grain = kDefaultParallelGrain);
+
+// Per HS6 x origin: reference entry hs6[i] * num_origins + origin[i] (see above). SIMD, dispatched
+// at run time.
+void RobustUnitValueZByOrigin(std::span<const float> declared_value,
+                              std::span<const float> declared_quantity,
+                              std::span<const std::uint32_t> hs6,
+                              std::span<const std::uint16_t> origin, std::uint32_t num_origins,
+                              const UnitValueReference& reference, std::span<float> z);
+
+// RobustUnitValueZByOrigin over parallel chunks of `grain` rows, as RobustUnitValueZParallel;
+// identical output to RobustUnitValueZByOrigin for any thread count and grain.
+void RobustUnitValueZByOriginParallel(std::span<const float> declared_value,
+                                      std::span<const float> declared_quantity,
+                                      std::span<const std::uint32_t> hs6,
+                                      std::span<const std::uint16_t> origin,
+                                      std::uint32_t num_origins,
+                                      const UnitValueReference& reference, std::span<float> z,
+                                      std::size_t grain = kDefaultParallelGrain);
+
+// Plain scalar reference of RobustUnitValueZByOrigin.
+void RobustUnitValueZByOriginReference(std::span<const float> declared_value,
+                                       std::span<const float> declared_quantity,
+                                       std::span<const std::uint32_t> hs6,
+                                       std::span<const std::uint16_t> origin,
+                                       std::uint32_t num_origins,
+                                       const UnitValueReference& reference, std::span<float> z);
 
 // Plain scalar reference.
 void RobustUnitValueZReference(std::span<const float> declared_value,

@@ -18,11 +18,14 @@
 //                             until the model is first trained.
 //
 // What it learns (Learn, once per day, from InspectionOutcomes only, never from the truth):
-//   - per-HS6 price references: a histogram of log unit values of every past declaration, using the
-//     value and code revealed by inspection where a fraud was found and the declared ones elsewhere;
-//     median and MAD come from the histogram (bins of 0.02 in log price, linear interpolation inside
-//     a bin; the MAD is floored at half a bin). A code is scored only once it has
-//     min_reference_count declarations.
+//   - price references (crsim/sim/price_reference.h): histograms of log unit values of past
+//     declarations per HS6 code, or per HS6 x origin with fallback to the code
+//     (risk.price_reference), over the last risk.price_window_days days (0 = all history), using
+//     the value and code revealed by inspection where a fraud was found and the declared ones
+//     elsewhere (the declared origin: inspections do not reveal origins to the engine); median and
+//     MAD come from the histogram (bins of 0.02 in log price, linear interpolation inside a bin; the
+//     MAD is floored at half a bin). A group is scored only once it has min_reference_count
+//     declarations in the window.
 //   - per-trader inspection histories (inspections, hits).
 //   - with "logistic": per-HS-chapter and per-origin histories (their posterior hit rates are the
 //     target encodings), the features and label (detected) of every inspected declaration, kept up
@@ -46,43 +49,11 @@
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/unit_value.h"
 #include "crsim/sim/inspection.h"
+#include "crsim/sim/price_reference.h"
 #include "crsim/sim/scenario.h"
 #include "crsim/sim/world.h"
 
 namespace crsim::sim {
-
-// Per-HS6 robust reference of log unit values, learned from a stream of observations.
-class PriceReference {
- public:
-  static constexpr float kLowestLogPrice = -10.0f;  // log(EUR per unit); lower values go to the first bin
-  static constexpr float kBinWidth = 0.02f;
-  static constexpr std::size_t kBins = 1500;        // up to log price 20; higher values go to the last bin
-
-  PriceReference(std::size_t num_codes, std::int64_t min_count);
-
-  void Add(std::uint32_t hs6, float log_unit_value);
-  // Recomputes medians and scales from everything added so far.
-  void Refresh();
-
-  std::uint64_t count(std::uint32_t hs6) const { return totals_[hs6]; }
-  float median(std::uint32_t hs6) const { return median_[hs6]; }
-  kernels::UnitValueReference view() const { return {median_, inverse_scale_}; }
-
- private:
-  std::size_t num_codes_;
-  std::uint64_t min_count_;
-  std::vector<std::uint32_t> histogram_;  // [num_codes * kBins]
-  std::vector<std::uint64_t> totals_;
-  std::vector<float> median_;
-  std::vector<float> inverse_scale_;
-};
-
-// Median of a histogram whose bin b covers [lowest + b w, lowest + (b+1) w), interpolating
-// linearly inside the bin that holds the middle observation. Exposed for tests.
-float HistogramMedian(std::span<const std::uint32_t> histogram, std::uint64_t total, float lowest, float width);
-// Median absolute deviation from `center` of the same histogram (bins taken at their midpoints).
-float HistogramMad(std::span<const std::uint32_t> histogram, std::uint64_t total, float lowest, float width,
-                   float center);
 
 enum class ScoreCombination { kWeightedSum, kMax, kLogistic };
 

@@ -202,7 +202,9 @@ struct RiskSpec {
   double unit_value_weight = 1.0;          // weight of max(0, -z) of the unit-value kernel; >= 0
   double trader_history_weight = 4.0;      // weight of the trader's posterior hit rate; >= 0
   double trader_prior_strength = 10.0;     // pseudo-inspections of the prior (the overall hit rate so far); > 0
-  std::int64_t min_reference_count = 30;   // declarations of an HS6 code needed before its price reference is used; 1..1e9
+  std::int64_t min_reference_count = 30;   // declarations of a price-reference group (in the window) needed before it is used; 1..1e9
+  std::string price_reference = "hs6";     // price-reference groups: "hs6", or "hs6_origin" (HS6 x origin, falling back to HS6 when thin)
+  std::int64_t price_window_days = 0;      // days of history in the price references; 0 = all history; 0..36500
   std::string combination = "weighted_sum";  // "weighted_sum" | "max" | "logistic" (RegisteredCombinations())
   double trader_ucb_multiplier = 1.0;      // c of the trader uncertainty bonus c x posterior sd (a logistic feature); >= 0
   LogisticSpec logistic;
