@@ -11,7 +11,7 @@
 # step | crsim rows/s | peer rows/s | ratio, and the total. --json FILE writes the same figures:
 # {"pandas": {"<step>": {"crsim_rows_per_s", "peer_rows_per_s", "ratio", "threads"}, "total": {...}}}.
 # Comparisons: pandas (bench/peers/pandas_peer.py). --check-json also validates the written JSON
-# (the ctest). Default 10M rows (about a minute on this machine type, see bench/RESULTS.md).
+# (the ctest). Default 10M rows (about 25 s in all on this machine type, see bench/RESULTS.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
