@@ -5,7 +5,7 @@ CRSIM := build/release/sim/cli/crsim
 
 FUZZ_RUNS ?= 50000
 
-.PHONY: deps demo test test-release test-asan bench build fuzz clean perf-gate perf-gate-update bench-compare
+.PHONY: deps demo test test-release test-asan bench build fuzz clean perf-gate perf-gate-update bench-compare peers
 
 deps:
 	@scripts/install-deps.sh
@@ -55,6 +55,11 @@ BENCH_FILTER ?= rows:1048576
 BENCH_REPETITIONS ?= 9
 bench-compare: build
 	JOBS=$(JOBS) BENCH_ARGS="$(BENCH_ARGS)" scripts/bench-compare.sh "$(BASE)" "$(BENCH_FILTER)" $(BENCH_REPETITIONS)
+
+# crsim against the numpy/pandas peer on the same data, both on one core (bench/peers/run.sh):
+#   make peers [PEERS_ARGS='--rows 1000000 --json out/peers.json']
+peers: build
+	bench/peers/run.sh $(PEERS_ARGS)
 
 clean:
 	rm -rf build out

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev          # make fuzz (libFuzzer)
   valgrind python3                  # make perf-gate (callgrind, scripts/perf-gate.py)
   libbenchmark-tools python3-scipy  # make bench-compare (compare.py and its significance test)
+  python3-numpy python3-pandas python3-h5py util-linux  # make peers (bench/peers: the pandas peer, taskset)
 )
 
 if [ ! -r /etc/debian_version ] || ! command -v dpkg-query >/dev/null 2>&1; then
