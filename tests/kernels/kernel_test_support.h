@@ -1,5 +1,5 @@
-// Helpers shared by the kernel tests of the risk models (entity posterior, feature matrix,
-// logistic): run a body on every compiled and supported Highway target, bit comparison, ULP.
+// Helpers shared by the kernel tests: run a body on every compiled and supported Highway target
+// (the dispatcher forced to each in turn), bit comparison, ULP, the standard size sweep.
 #pragma once
 
 #include <gtest/gtest.h>

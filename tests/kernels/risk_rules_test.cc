@@ -2,6 +2,7 @@
 // against the scalar reference, bit for bit, on up to 64 rules and on days that switch
 // time-limited rules on and off; the TBB driver against the single-threaded kernel across thread
 // counts and grains; hand-computed cases and CompileRules errors.
+#include "kernel_test_support.h"
 #include "crsim/kernels/risk_rules.h"
 
 #include <gtest/gtest.h>
@@ -22,13 +23,16 @@
 namespace crsim::kernels {
 namespace {
 
+using testing::Bits;
+using testing::ForEachTarget;
+using testing::kBigSize;
+using testing::kMaxSweepSize;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 constexpr std::size_t kNumOrigins = 40;
 constexpr std::size_t kNumOffices = 20;
 // 3 vectors of the widest target (16 u32 lanes on AVX3) + 1: every tail length on every target.
-constexpr std::size_t kMaxSweepSize = 3 * 16 + 1;
-constexpr std::size_t kBigSize = 100003;  // many full vectors, odd tail
 constexpr std::uint32_t kSentinel = 0xDEADBEEFu;
 constexpr std::uint64_t kMaskSentinel = 0xDEADBEEFDEADBEEFull;
 // The random rules' active periods lie within days 0..20; the tests run every day from -1 to 21,
@@ -36,25 +40,6 @@ constexpr std::uint64_t kMaskSentinel = 0xDEADBEEFDEADBEEFull;
 constexpr std::int64_t kRandomPeriodDays = 20;
 constexpr std::int64_t kFirstTestDay = -1;
 constexpr std::int64_t kLastTestDay = kRandomPeriodDays + 1;
-
-// Runs `body` once per SIMD target that is both compiled in and supported by this CPU, with the
-// dispatcher forced to that target.
-void ForEachTarget(const std::function<void()>& body) {
-  const std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const std::int64_t target : targets) {
-    SCOPED_TRACE(hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
-    body();
-    hwy::SetSupportedTargetsForTest(0);
-  }
-}
-
-std::uint32_t Bits(float value) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
 
 // Columns of `capacity` declarations; the kernels read a window [offset, offset + size).
 struct Columns {

@@ -2,6 +2,7 @@
 // threads, several chunk sizes) against the full-sort reference, exactly (the selection is a set of
 // rows: no tolerance), plus hand-computed cases, the key mapping, and the sample's two safety nets
 // (the second filter pass of step 4 and the overflow of a chunk's reserved room in step 2).
+#include "kernel_test_support.h"
 #include "crsim/kernels/top_k.h"
 
 #include <gtest/gtest.h>
@@ -22,24 +23,14 @@
 namespace crsim::kernels {
 namespace {
 
+using testing::Bits;
+using testing::ForEachTarget;
+using testing::kBigSize;
+using testing::kMaxSweepSize;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 // 3 vectors of the widest target (16 u32 lanes on AVX3) + 1: every tail length on every target.
-constexpr std::size_t kMaxSweepSize = 3 * 16 + 1;
-constexpr std::size_t kBigSize = 100003;  // many full vectors, odd tail, several chunks
-
-// Runs `body` once per SIMD target that is both compiled in and supported by this CPU, with the
-// dispatcher forced to that target.
-void ForEachTarget(const std::function<void()>& body) {
-  const std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const std::int64_t target : targets) {
-    SCOPED_TRACE(hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
-    body();
-    hwy::SetSupportedTargetsForTest(0);
-  }
-}
 
 struct Case {
   std::vector<float> priority;

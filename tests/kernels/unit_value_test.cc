@@ -14,6 +14,7 @@
 // when log(r) is close to the median (cancellation): the logarithm's own error is then the whole
 // story, and a relative tolerance on z would be wrong. Infinities (ratio overflowed or underflowed)
 // and NaN must match exactly.
+#include "kernel_test_support.h"
 #include "crsim/kernels/unit_value.h"
 
 #include <gtest/gtest.h>
@@ -36,29 +37,15 @@
 namespace crsim::kernels {
 namespace {
 
+using testing::Bits;
+using testing::ForEachTarget;
+using testing::kBigSize;
+using testing::kMaxSweepSize;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInfinity = std::numeric_limits<float>::infinity();
 constexpr std::size_t kNumHs6 = 2000;
-constexpr std::size_t kMaxSweepSize = 3 * 16 + 1;  // 3 vectors of AVX3's 16 f32 lanes + 1
-constexpr std::size_t kBigSize = 100003;
 constexpr std::uint32_t kSentinel = 0xDEADBEEFu;
-
-void ForEachTarget(const std::function<void()>& body) {
-  const std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
-  ASSERT_FALSE(targets.empty());
-  for (const std::int64_t target : targets) {
-    SCOPED_TRACE(hwy::TargetName(target));
-    hwy::SetSupportedTargetsForTest(target);
-    body();
-    hwy::SetSupportedTargetsForTest(0);
-  }
-}
-
-std::uint32_t Bits(float value) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
 
 // Distance from |x| to the next representable float: one unit in the last place.
 float Ulp(float x) {
