@@ -451,11 +451,18 @@ ImportedDeclarations ImportDeclarations(const CsvDocument& csv, const ImportSche
       default: out.integers.resize(rows); break;
     }
     if (plans[c].kind != ImportFieldKind::kIdentifier) {
-      for (std::size_t k = 0; k < results.size(); ++k) {
-        const ImportedColumn& part = results[k].columns[c];
-        std::copy(part.numbers.begin(), part.numbers.end(), out.numbers.begin() + static_cast<std::ptrdiff_t>(chunk_row_offset[k]));
-        std::copy(part.labels.begin(), part.labels.end(), out.labels.begin() + static_cast<std::ptrdiff_t>(chunk_row_offset[k]));
-        std::copy(part.integers.begin(), part.integers.end(), out.integers.begin() + static_cast<std::ptrdiff_t>(chunk_row_offset[k]));
+      // Only the vector of the column's kind holds values: offsetting the others' (possibly null)
+      // storage would be undefined behaviour, as the fuzz target found.
+      const auto append = [&](auto member) {
+        for (std::size_t k = 0; k < results.size(); ++k) {
+          const auto& part = results[k].columns[c].*member;
+          std::copy(part.begin(), part.end(), (out.*member).begin() + static_cast<std::ptrdiff_t>(chunk_row_offset[k]));
+        }
+      };
+      switch (plans[c].kind) {
+        case ImportFieldKind::kNumber: append(&ImportedColumn::numbers); break;
+        case ImportFieldKind::kLabel: append(&ImportedColumn::labels); break;
+        default: append(&ImportedColumn::integers); break;
       }
       return;
     }
