@@ -1,5 +1,7 @@
 #include "crsim/sim/metrics.h"
 
+#include <fmt/format.h>
+
 namespace crsim::sim {
 
 namespace {
@@ -67,6 +69,10 @@ const std::vector<KpiDefinition>& KpiDefinitions() {
       {"compliant_inspected", true, [](const DayMetrics& m) { return static_cast<double>(m.compliant_inspected); }},
   };
   return definitions;
+}
+
+std::string FormatKpiValue(bool is_count, double value) {
+  return is_count ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}%", 100.0 * value);
 }
 
 std::string KpiLabel(const KpiDefinition& kpi) { return MetricLabel(kpi.name); }

@@ -51,14 +51,10 @@ bool SharedByAllStrategies(const std::string& kpi) {
   return kpi == "declarations" || kpi == "frauds" || kpi == "duty_evaded_eur";
 }
 
-std::string FormatNumber(const KpiDefinition& kpi, double value) {
-  return kpi.is_count ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}%", 100.0 * value);
-}
-
 std::string FormatInterval(const KpiDefinition& kpi, const Interval& interval) {
-  if (std::isnan(interval.low)) return FormatNumber(kpi, interval.mean);
+  if (std::isnan(interval.low)) return FormatKpiValue(kpi.is_count, interval.mean);
   const double half = (interval.high - interval.low) / 2.0;
-  return FormatNumber(kpi, interval.mean) + " +- " + FormatNumber(kpi, half);
+  return FormatKpiValue(kpi.is_count, interval.mean) + " +- " + FormatKpiValue(kpi.is_count, half);
 }
 
 }  // namespace

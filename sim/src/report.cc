@@ -15,18 +15,6 @@ namespace crsim::sim {
 const char* CrsimVersion() { return CRSIM_VERSION; }
 const char* CrsimGitRevision() { return CRSIM_GIT_REVISION; }
 
-namespace {
-
-std::string FormatValue(bool is_count, double value) {
-  if (!is_count) return fmt::format("{:.2f}%", 100.0 * value);
-  return fmt::format("{:.0f}", value);
-}
-
-std::string FormatValue(const KpiDefinition& kpi, double value) { return FormatValue(kpi.is_count, value); }
-
-
-}  // namespace
-
 std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& result) {
   constexpr int kLabelWidth = 22;
   constexpr int kColumnWidth = 16;
@@ -36,7 +24,7 @@ std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& res
   for (const KpiDefinition& kpi : KpiDefinitions()) {
     table += fmt::format("{:<{}}", KpiLabel(kpi), kLabelWidth);
     for (const StrategyResult& strategy : result.strategies) {
-      table += fmt::format("{:>{}}", FormatValue(kpi, kpi.value(strategy.total)), kColumnWidth);
+      table += fmt::format("{:>{}}", FormatKpiValue(kpi.is_count, kpi.value(strategy.total)), kColumnWidth);
     }
     table += '\n';
   }
@@ -65,7 +53,7 @@ std::string FormatTypologyTable(const ExperimentResult& result) {
       }
       table += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
       for (const StrategyResult& strategy : result.strategies) {
-        table += fmt::format("{:>{}}", FormatValue(kpi.is_count, kpi.value(strategy.total.by_typology[t])), kColumnWidth);
+        table += fmt::format("{:>{}}", FormatKpiValue(kpi.is_count, kpi.value(strategy.total.by_typology[t])), kColumnWidth);
       }
       table += '\n';
     }

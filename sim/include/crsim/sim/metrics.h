@@ -80,6 +80,9 @@ struct KpiDefinition {
 // The KPIs in the order they are printed and stored.
 const std::vector<KpiDefinition>& KpiDefinitions();
 
+// A KPI value as printed in tables: counts and euros as whole numbers, rates as percentages.
+std::string FormatKpiValue(bool is_count, double value);
+
 // The KPI's name as printed in tables: "duty_recovered_eur" -> "duty recovered (EUR)".
 std::string KpiLabel(const KpiDefinition& kpi);
 std::string MetricLabel(const std::string& name);
