@@ -96,6 +96,8 @@ void Measured(const std::function<void()>& kernel) {
 
 // --- rule kernel ---------------------------------------------------------------------------------
 
+// Deliberately its own copy of a rule set like bench/micro's: the gate's inputs must not move when
+// someone retunes the wall-clock benchmarks, or every such edit would shift the baseline.
 std::vector<kernels::RuleDefinition> GateRules() {
   std::vector<kernels::RuleDefinition> rules;
   const auto add = [&rules](const char* name, float weight) -> kernels::RuleDefinition& {
