@@ -7,6 +7,7 @@ packages=(
   build-essential cmake make pkg-config
   libtbb-dev libhdf5-dev hdf5-tools libhwy-dev librandom123-dev libeigen3-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev
+  libxgboost-dev python3-xgboost    # tree models (XGBoost C API) and the xgboost peers in bench/peers
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev          # make fuzz (libFuzzer)
   valgrind python3                  # make perf-gate (callgrind, scripts/perf-gate.py)
