@@ -39,49 +39,47 @@ namespace HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Highway's Log of ratio > 0, patched to -inf where the ratio underflowed to 0 and +inf where it
+// overflowed to +inf, as std::log gives (Highway's Log is only defined on (0, FLT_MAX]).
+template <class DF, class VF>
+HWY_INLINE VF PatchedLog(DF df, VF ratio) {
+  const VF infinity = hn::Set(df, std::numeric_limits<float>::infinity());
+  VF log_ratio = hn::Log(df, ratio);
+  log_ratio = hn::IfThenElse(hn::Eq(ratio, hn::Zero(df)), hn::Neg(infinity), log_ratio);
+  return hn::IfThenElse(hn::Eq(ratio, infinity), infinity, log_ratio);
+}
+
 // Robust z for one vector of declarations already in registers.
 template <class DF, class VF, class VI>
 HWY_INLINE VF UnitValueZVector(DF df, VF value, VF quantity, VI hs6,
                                const float* HWY_RESTRICT median_log_unit_value,
                                const float* HWY_RESTRICT inverse_scale) {
   const VF zero = hn::Zero(df);
-  const VF infinity = hn::Set(df, std::numeric_limits<float>::infinity());
   const VF ratio = hn::Div(value, quantity);
   // inf / inf is NaN although both operands are > 0: std::log propagates it, Highway's Log does
   // not, so it is excluded here.
   const auto valid =
       hn::AndNot(hn::IsNaN(ratio), hn::And(hn::Gt(value, zero), hn::Gt(quantity, zero)));
-  VF log_ratio = hn::Log(df, ratio);
-  log_ratio = hn::IfThenElse(hn::Eq(ratio, zero), hn::Neg(infinity), log_ratio);
-  log_ratio = hn::IfThenElse(hn::Eq(ratio, infinity), infinity, log_ratio);
+  const VF log_ratio = PatchedLog(df, ratio);
   const VF median = hn::GatherIndex(df, median_log_unit_value, hs6);
   const VF scale = hn::GatherIndex(df, inverse_scale, hs6);
   const VF z = hn::Mul(hn::Sub(log_ratio, median), scale);
   return hn::IfThenElse(valid, z, hn::Set(df, std::numeric_limits<float>::quiet_NaN()));
 }
 
-// The loop shared by both kernels: z for `count` declarations, the reference index of each vector
-// of rows given by index_at(row) (full vectors) and tail_index(row, remaining) (the last partial
-// vector, read from zero-filled buffers). Pointers may be misaligned; exactly `count` outputs
-// written.
-template <class IndexAt, class TailIndex>
-HWY_INLINE void UnitValueZLoop(const float* HWY_RESTRICT declared_value,
-                               const float* HWY_RESTRICT declared_quantity, std::size_t count,
-                               const float* HWY_RESTRICT median_log_unit_value,
-                               const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z,
-                               const IndexAt& index_at, const TailIndex& tail_index) {
-  const hn::ScalableTag<float> df;
+// The loop of every kernel here over (value, quantity) rows: full(row, value, quantity) for each
+// full vector of rows, read in place (pointers may be misaligned), then tail(row, value, quantity,
+// remaining) once for the last partial vector, read from zero-filled buffers. MaskedLoad is avoided
+// (see the file comment).
+template <class DF, class Full, class Tail>
+HWY_INLINE void ForEachValueQuantityVector(DF df, const float* HWY_RESTRICT declared_value,
+                                           const float* HWY_RESTRICT declared_quantity, std::size_t count,
+                                           const Full& full, const Tail& tail) {
   const std::size_t lanes = hn::Lanes(df);
   std::size_t i = 0;
   if (count >= lanes) {
-    for (; i <= count - lanes; i += lanes) {
-      hn::StoreU(UnitValueZVector(df, hn::LoadU(df, declared_value + i),
-                                  hn::LoadU(df, declared_quantity + i), index_at(i),
-                                  median_log_unit_value, inverse_scale),
-                 df, z + i);
-    }
+    for (; i <= count - lanes; i += lanes) full(i, hn::LoadU(df, declared_value + i), hn::LoadU(df, declared_quantity + i));
   }
-
   const std::size_t remaining = count - i;
   if (remaining == 0) return;
   constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
@@ -89,10 +87,30 @@ HWY_INLINE void UnitValueZLoop(const float* HWY_RESTRICT declared_value,
   HWY_ALIGN float quantity_buffer[kMaxLanes] = {};
   std::memcpy(value_buffer, declared_value + i, remaining * sizeof(float));
   std::memcpy(quantity_buffer, declared_quantity + i, remaining * sizeof(float));
-  const auto z_tail = UnitValueZVector(df, hn::Load(df, value_buffer), hn::Load(df, quantity_buffer),
-                                       tail_index(i, remaining), median_log_unit_value,
-                                       inverse_scale);
-  hn::BlendedStore(z_tail, hn::FirstN(df, remaining), df, z + i);
+  tail(i, hn::Load(df, value_buffer), hn::Load(df, quantity_buffer), remaining);
+}
+
+// The loop shared by both z kernels: z for `count` declarations, the reference index of each
+// vector of rows given by index_at(row) (full vectors) and tail_index(row, remaining) (the last
+// partial vector). Exactly `count` outputs written.
+template <class IndexAt, class TailIndex>
+HWY_INLINE void UnitValueZLoop(const float* HWY_RESTRICT declared_value,
+                               const float* HWY_RESTRICT declared_quantity, std::size_t count,
+                               const float* HWY_RESTRICT median_log_unit_value,
+                               const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z,
+                               const IndexAt& index_at, const TailIndex& tail_index) {
+  const hn::ScalableTag<float> df;
+  ForEachValueQuantityVector(
+      df, declared_value, declared_quantity, count,
+      [&](std::size_t row, auto value, auto quantity) {
+        hn::StoreU(UnitValueZVector(df, value, quantity, index_at(row), median_log_unit_value, inverse_scale), df,
+                   z + row);
+      },
+      [&](std::size_t row, auto value, auto quantity, std::size_t remaining) {
+        const auto z_tail =
+            UnitValueZVector(df, value, quantity, tail_index(row, remaining), median_log_unit_value, inverse_scale);
+        hn::BlendedStore(z_tail, hn::FirstN(df, remaining), df, z + row);
+      });
 }
 
 // Computes z for `count` declarations, reference index hs6[i].
@@ -147,6 +165,30 @@ HWY_INLINE void UnitValueZByOriginSpan(const float* HWY_RESTRICT declared_value,
   };
   UnitValueZLoop(declared_value, declared_quantity, count, median_log_unit_value, inverse_scale, z,
                  index_at, tail_index);
+}
+
+// Unit value and its log for `count` declarations (spec: LogUnitValue in unit_value.h).
+HWY_INLINE void LogUnitValueSpan(const float* HWY_RESTRICT declared_value,
+                                 const float* HWY_RESTRICT declared_quantity, std::size_t count,
+                                 float* HWY_RESTRICT unit_value, float* HWY_RESTRICT log_unit_value) {
+  const hn::ScalableTag<float> df;
+  const auto log_of = [&](auto value, auto quantity, auto ratio) {
+    const auto zero = hn::Zero(df);
+    const auto valid = hn::AndNot(hn::IsNaN(ratio), hn::And(hn::Gt(value, zero), hn::Gt(quantity, zero)));
+    return hn::IfThenElse(valid, PatchedLog(df, ratio), hn::Set(df, std::numeric_limits<float>::quiet_NaN()));
+  };
+  ForEachValueQuantityVector(
+      df, declared_value, declared_quantity, count,
+      [&](std::size_t row, auto value, auto quantity) {
+        const auto ratio = hn::Div(value, quantity);
+        hn::StoreU(ratio, df, unit_value + row);
+        hn::StoreU(log_of(value, quantity, ratio), df, log_unit_value + row);
+      },
+      [&](std::size_t row, auto value, auto quantity, std::size_t remaining) {
+        const auto ratio = hn::Div(value, quantity);
+        hn::BlendedStore(ratio, hn::FirstN(df, remaining), df, unit_value + row);
+        hn::BlendedStore(log_of(value, quantity, ratio), hn::FirstN(df, remaining), df, log_unit_value + row);
+      });
 }
 
 }  // namespace HWY_NAMESPACE

@@ -39,6 +39,12 @@ HWY_NOINLINE void RobustUnitValueZByOriginTarget(std::span<const float> declared
                          reference.inverse_scale.data(), z.data());
 }
 
+HWY_NOINLINE void LogUnitValueTarget(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                                     std::span<float> unit_value, std::span<float> log_unit_value) {
+  LogUnitValueSpan(declared_value.data(), declared_quantity.data(), unit_value.size(), unit_value.data(),
+                   log_unit_value.data());
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace crsim::kernels
 HWY_AFTER_NAMESPACE();
@@ -50,6 +56,7 @@ namespace crsim::kernels {
 
 HWY_EXPORT(RobustUnitValueZTarget);
 HWY_EXPORT(RobustUnitValueZByOriginTarget);
+HWY_EXPORT(LogUnitValueTarget);
 
 namespace {
 
@@ -129,6 +136,14 @@ void RobustUnitValueZParallel(std::span<const float> declared_value,
         declared_value.subspan(begin, count), declared_quantity.subspan(begin, count),
         hs6.subspan(begin, count), reference, z.subspan(begin, count));
   });
+}
+
+void LogUnitValue(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                  std::span<float> unit_value, std::span<float> log_unit_value) {
+  HWY_ASSERT(declared_value.size() == unit_value.size() && declared_quantity.size() == unit_value.size() &&
+             log_unit_value.size() == unit_value.size());
+  if (unit_value.empty()) return;
+  HWY_DYNAMIC_DISPATCH(LogUnitValueTarget)(declared_value, declared_quantity, unit_value, log_unit_value);
 }
 
 }  // namespace crsim::kernels

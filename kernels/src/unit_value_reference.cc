@@ -63,4 +63,21 @@ void RobustUnitValueZByOriginReference(std::span<const float> declared_value,
   }
 }
 
+void LogUnitValueReference(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                           std::span<float> unit_value, std::span<float> log_unit_value) {
+  const std::size_t count = unit_value.size();
+  if (declared_value.size() != count || declared_quantity.size() != count || log_unit_value.size() != count) {
+    std::fprintf(stderr, "%s:%d: LogUnitValueReference: span lengths differ\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const float value = declared_value[i];
+    const float quantity = declared_quantity[i];
+    unit_value[i] = value / quantity;
+    // Written so that NaN (every comparison false) gives NaN.
+    log_unit_value[i] = value > 0.0f && quantity > 0.0f ? std::log(unit_value[i])
+                                                        : std::numeric_limits<float>::quiet_NaN();
+  }
+}
+
 }  // namespace crsim::kernels

@@ -103,4 +103,18 @@ void RobustUnitValueZReference(std::span<const float> declared_value,
                                std::span<const std::uint32_t> hs6,
                                const UnitValueReference& reference, std::span<float> z);
 
+// Unit value and its natural log, the first step of any price analysis (bench/peers' unit_price
+// step): unit_value[i] = declared_value[i] / declared_quantity[i] (IEEE division, whatever the
+// inputs) and log_unit_value[i] = log(unit_value[i]) where value > 0 and quantity > 0 (NaN
+// otherwise, and NaN for inf / inf), -inf / +inf where the ratio underflows to 0 / overflows.
+// SIMD (Highway's Log, the same patched log as the z kernel), dispatched at run time; the unit
+// values equal the reference bit for bit, the logs within the tolerance of
+// tests/kernels/unit_value_test.cc. All four spans have the same length.
+void LogUnitValue(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                  std::span<float> unit_value, std::span<float> log_unit_value);
+
+// Plain scalar reference of LogUnitValue (std::log).
+void LogUnitValueReference(std::span<const float> declared_value, std::span<const float> declared_quantity,
+                           std::span<float> unit_value, std::span<float> log_unit_value);
+
 }  // namespace crsim::kernels
