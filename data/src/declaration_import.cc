@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <sstream>
@@ -183,7 +184,30 @@ std::optional<std::int32_t> ParseDate(std::string_view text, const std::string& 
   return static_cast<std::int32_t>(std::chrono::sys_days(date).time_since_epoch().count());
 }
 
+// Plain decimals ("123", "0.25") with at most 15 significant digits, the bulk of any customs
+// export, are parsed in line: the digits form an integer m < 10^15 < 2^53 and the value is m or
+// m / 10^k (k <= 15), each exact in a double, so the one division is correctly rounded and the
+// result equals std::from_chars's bit for bit (Clinger's fast path). Anything else (signs,
+// exponents, more digits, stray characters) goes to std::from_chars.
+std::optional<double> ParsePlainDecimal(std::string_view text) {
+  static constexpr double kPowersOf10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  std::uint64_t mantissa = 0;
+  std::size_t digits = 0, fraction_digits = 0, i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++digits) mantissa = mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+  if (digits == 0) return std::nullopt;
+  if (i < text.size()) {
+    if (text[i] != '.') return std::nullopt;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++fraction_digits) {
+      mantissa = mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    }
+    if (fraction_digits == 0 || i != text.size()) return std::nullopt;
+  }
+  if (digits + fraction_digits > 15) return std::nullopt;
+  return static_cast<double>(mantissa) / kPowersOf10[fraction_digits];
+}
+
 std::optional<double> ParseNumber(std::string_view text) {
+  if (const auto plain = ParsePlainDecimal(text)) return plain;
   double value = 0.0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -198,50 +222,110 @@ struct ColumnPlan {
   std::size_t csv_index;
 };
 
+// The bytes of p[0, n) packed into a word, n <= 8, without reading past p + n and without a call
+// (a variable-length memcpy is one): two overlapping loads for 4..8 bytes, three bytes for 1..3.
+// Different strings of the same length give different words.
+std::uint64_t LoadShort(const char* p, std::size_t n) {
+  if (n >= 4) {
+    std::uint32_t low, high;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    return low | static_cast<std::uint64_t>(high) << 32;
+  }
+  if (n == 0) return 0;
+  const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])); };
+  return byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16;
+}
+
+// A 64-bit hash of a short string, inline: eight bytes at a time (the last word overlapping the
+// one before when the length is not a multiple of 8), each word mixed in by a multiply, and a final
+// avalanche (the finaliser of MurmurHash3) so that the low bits used for the slot depend on every
+// byte. Identifier fields are a few bytes to a few dozen; the library's std::hash (an out-of-line
+// call) cost twice as many instructions for them.
+std::uint64_t HashKey(std::string_view key) {
+  constexpr std::uint64_t kMultiplier = 0x9E3779B97F4A7C15ULL;
+  const char* p = key.data();
+  const std::size_t n = key.size();
+  std::uint64_t hash = n * kMultiplier;
+  if (n <= 8) {
+    hash = (hash ^ LoadShort(p, n)) * kMultiplier;
+  } else {
+    std::uint64_t word;
+    std::size_t i = 0;
+    for (; i + 8 < n; i += 8) {
+      std::memcpy(&word, p + i, sizeof word);
+      hash = (hash ^ word) * kMultiplier;
+      hash ^= hash >> 29;
+    }
+    std::memcpy(&word, p + n - 8, sizeof word);
+    hash = (hash ^ word) * kMultiplier;
+  }
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ULL;
+  return hash ^ (hash >> 33);
+}
+
+// a == b for short strings, inline (word compares; no call to memcmp).
+bool SameKey(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n <= 8) return LoadShort(a.data(), n) == LoadShort(b.data(), n);  // LoadShort is one-to-one for a given n
+  std::uint64_t x, y;
+  for (std::size_t i = 0; i + 8 < n; i += 8) {
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  std::memcpy(&x, a.data() + n - 8, 8);
+  std::memcpy(&y, b.data() + n - 8, 8);
+  return x == y;
+}
+
 // String -> dense id, open addressing with linear probing over a power-of-two table of slots that
 // keep the hash, so most probes compare one integer. Keys are views: the caller keeps their text
 // alive. (A node-based std::unordered_map spent 30% of an import chasing pointers; see
 // bench/RESULTS.md.)
 class IdMap {
  public:
-  // The id of key, or -1.
-  std::int32_t Find(std::string_view key) const {
-    if (slots_.empty()) return -1;
-    const std::size_t hash = std::hash<std::string_view>{}(key);
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-      const Slot& slot = slots_[i];
-      if (slot.id < 0) return -1;
-      if (slot.hash == hash && slot.key == key) return slot.id;
-    }
-  }
-
-  // The id of key, inserting it with next_id if absent. Returns (id, inserted).
-  std::pair<std::int32_t, bool> Insert(std::string_view key, std::int32_t next_id) {
+  // The id of key (whose HashKey is hash); when absent, inserts stable_key() (the same text, in
+  // storage that outlives the map) with id next_id. Returns (id, inserted). One probe sequence.
+  template <class StableKey>
+  std::pair<std::int32_t, bool> FindOrInsert(std::string_view key, std::uint64_t hash, std::int32_t next_id,
+                                             const StableKey& stable_key) {
     if ((count_ + 1) * 4 > slots_.size() * 3) Grow();
-    const std::size_t hash = std::hash<std::string_view>{}(key);
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (slot.id < 0) {
-        slot = Slot{hash, key, next_id};
+        slot = Slot{hash, stable_key(), next_id};
         ++count_;
         return {next_id, true};
       }
-      if (slot.hash == hash && slot.key == key) return {slot.id, false};
+      if (slot.hash == hash && SameKey(slot.key, key)) return {slot.id, false};
     }
+  }
+
+  // Room for `count` keys without growing.
+  void Reserve(std::size_t count) {
+    std::size_t slots = 64;
+    while (count * 4 > slots * 3) slots *= 2;
+    if (slots > slots_.size()) Rehash(slots);
   }
 
  private:
   struct Slot {
-    std::size_t hash = 0;
+    std::uint64_t hash = 0;
     std::string_view key;
     std::int32_t id = -1;
   };
 
-  void Grow() {
+  void Grow() { Rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+
+  void Rehash(std::size_t slots) {
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
+    slots_.assign(slots, Slot{});
     const std::size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
       if (slot.id < 0) continue;
@@ -262,6 +346,7 @@ struct ChunkResult {
   std::vector<ImportedColumn> columns;
   std::vector<IdMap> local_ids;
   std::vector<std::vector<std::string_view>> local_dictionary;
+  std::vector<std::vector<std::uint64_t>> local_hashes;  // HashKey of each local_dictionary entry
   std::deque<std::string> owned;
   std::vector<std::pair<std::size_t, InputProblem>> problems;  // (record, problem)
   std::int64_t rows = 0;
@@ -274,107 +359,172 @@ std::string Excerpt(std::string_view text) {
   return "\"" + excerpt + "\"";
 }
 
+// Records per block of ParseChunk: the block's field views (records x fields x 16 bytes) and its
+// converted values stay in L2 while every column is processed in turn.
+constexpr std::size_t kBlockRecords = 256;
+
+// Parses records [first, last) block by block. Each block is split into fields record by record,
+// then converted column by column (one column's dictionary, and its code path, stay hot for a
+// whole block instead of 20-odd of them taking turns for every record). A record's first bad field
+// (in column order) is its problem: a column pass skips records an earlier column found bad, which
+// also keeps the dictionaries exactly as a record-by-record pass would leave them. Problems come
+// out in record order.
 void ParseChunk(const CsvDocument& csv, const ImportSchema& schema, const std::vector<ColumnPlan>& plans,
                 std::size_t first, std::size_t last, ChunkResult& result) {
-  result.columns.resize(plans.size());
-  result.local_ids.resize(plans.size());
-  result.local_dictionary.resize(plans.size());
-  for (std::size_t c = 0; c < plans.size(); ++c) {
-    result.columns[c].name = plans[c].name;
-    result.columns[c].kind = plans[c].kind;
+  const std::size_t columns = plans.size();
+  result.columns.resize(columns);
+  result.local_ids.resize(columns);
+  result.local_dictionary.resize(columns);
+  result.local_hashes.resize(columns);
+  for (std::size_t c = 0; c < columns; ++c) {
+    ImportedColumn& column = result.columns[c];
+    column.name = plans[c].name;
+    column.kind = plans[c].kind;
+    switch (plans[c].kind) {
+      case ImportFieldKind::kNumber: column.numbers.reserve(last - first); break;
+      case ImportFieldKind::kLabel: column.labels.reserve(last - first); break;
+      default: column.integers.reserve(last - first); break;
+    }
   }
+  const std::size_t expected_fields = csv.header().size();
   std::vector<std::string_view> fields;
   std::string scratch;
-  std::vector<std::int32_t> integers(plans.size());
-  std::vector<double> numbers(plans.size());
-  const std::size_t expected_fields = csv.header().size();
-  for (std::size_t record = first; record < last; ++record) {
-    CsvDocument::Problem split_problem;
-    auto fail = [&](std::int64_t column, const std::string& key, const std::string& message) {
-      result.problems.push_back({record, InputProblem{csv.source_name(), csv.line(record), column, key, message}});
-    };
-    if (!csv.Fields(record, fields, scratch, split_problem)) {
-      fail(split_problem.column, "", split_problem.message);
-      continue;
-    }
-    if (fields.size() != expected_fields) {
-      fail(1, "", "expected " + std::to_string(expected_fields) + " fields as in the header, found " +
-                      std::to_string(fields.size()));
-      continue;
-    }
-    bool good = true;
-    for (std::size_t c = 0; c < plans.size() && good; ++c) {
-      const ColumnPlan& plan = plans[c];
-      const std::string_view text = fields[plan.csv_index];
-      const auto problem = [&](const std::string& message) {
-        fail(csv.FieldColumn(record, fields, plan.csv_index), plan.name, message);
-        good = false;
-      };
-      if (text.empty() && plan.required) {
-        problem("empty, but the field is required");
-        break;
+  std::deque<std::string> block_copies;  // unquoted copies of quoted fields, for the block
+  std::vector<std::string_view> cells(kBlockRecords * expected_fields);
+  std::vector<std::uint8_t> bad(kBlockRecords);
+  std::vector<std::int32_t> integers(kBlockRecords * columns);
+  std::vector<double> numbers(kBlockRecords * columns);
+  std::vector<std::pair<std::size_t, InputProblem>> block_problems;
+
+  for (std::size_t block = first; block < last; block += kBlockRecords) {
+    const std::size_t count = std::min(last, block + kBlockRecords) - block;
+    block_copies.clear();
+    block_problems.clear();
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::size_t record = block + r;
+      CsvDocument::Problem split_problem;
+      bad[r] = 1;
+      if (!csv.Fields(record, fields, scratch, split_problem)) {
+        block_problems.push_back({record, {csv.source_name(), csv.line(record), split_problem.column, "", split_problem.message}});
+        continue;
       }
+      if (fields.size() != expected_fields) {
+        block_problems.push_back({record, {csv.source_name(), csv.line(record), 1, "",
+                                           "expected " + std::to_string(expected_fields) +
+                                               " fields as in the header, found " + std::to_string(fields.size())}});
+        continue;
+      }
+      bad[r] = 0;
+      std::string_view* row = cells.data() + r * expected_fields;
+      for (std::size_t f = 0; f < expected_fields; ++f) {
+        // Fields unquoted into scratch are overwritten by the next record: keep a copy for the block.
+        row[f] = csv.InDocument(fields[f]) ? fields[f] : std::string_view(block_copies.emplace_back(fields[f]));
+      }
+    }
+
+    for (std::size_t c = 0; c < columns; ++c) {
+      const ColumnPlan& plan = plans[c];
+      const auto text_of = [&](std::size_t r) { return cells[r * expected_fields + plan.csv_index]; };
+      const auto problem = [&](std::size_t r, const std::string& message) {
+        const std::size_t record = block + r;
+        // FieldColumn needs the record's fields as Fields splits them.
+        CsvDocument::Problem unused;
+        csv.Fields(record, fields, scratch, unused);
+        block_problems.push_back({record, {csv.source_name(), csv.line(record),
+                                           csv.FieldColumn(record, fields, plan.csv_index), plan.name, message}});
+        bad[r] = 1;
+      };
+      std::int32_t* integer = integers.data() + c * kBlockRecords;
+      double* number = numbers.data() + c * kBlockRecords;
+      // convert(r, text) for each record not already bad whose field is not a required one left empty.
+      const auto for_each_field = [&](const auto& convert) {
+        for (std::size_t r = 0; r < count; ++r) {
+          if (bad[r]) continue;
+          const std::string_view text = text_of(r);
+          if (text.empty() && plan.required) problem(r, "empty, but the field is required");
+          else convert(r, text);
+        }
+      };
       switch (plan.kind) {
         case ImportFieldKind::kIdentifier: {
-          std::int32_t id = result.local_ids[c].Find(text);
-          if (id < 0) {
-            // Unquoted text lives in scratch, which the next record overwrites: keep a copy.
-            auto& dictionary = result.local_dictionary[c];
-            const bool in_scratch = !scratch.empty() && text.data() >= scratch.data() &&
-                                    text.data() < scratch.data() + scratch.size();
-            const std::string_view stable = in_scratch ? std::string_view(result.owned.emplace_back(text)) : text;
-            id = static_cast<std::int32_t>(dictionary.size());
-            result.local_ids[c].Insert(stable, id);
-            dictionary.push_back(stable);
-          }
-          integers[c] = id;
+          IdMap& ids = result.local_ids[c];
+          auto& dictionary = result.local_dictionary[c];
+          auto& hashes = result.local_hashes[c];
+          for_each_field([&](std::size_t r, std::string_view text) {
+            const std::uint64_t hash = HashKey(text);
+            integer[r] = ids.FindOrInsert(text, hash, static_cast<std::int32_t>(dictionary.size()), [&] {
+                           // A copy made for this block does not outlive it: keep one for the import.
+                           dictionary.push_back(csv.InDocument(text) ? text
+                                                                     : std::string_view(result.owned.emplace_back(text)));
+                           hashes.push_back(hash);
+                           return dictionary.back();
+                         }).first;
+          });
           break;
         }
         case ImportFieldKind::kDate: {
-          const auto day = ParseDate(text, schema.date_format);
-          if (!day) problem("not a valid date in the format " + schema.date_format + ": " + Excerpt(text));
-          else integers[c] = *day;
+          for_each_field([&](std::size_t r, std::string_view text) {
+            const auto day = ParseDate(text, schema.date_format);
+            if (!day) problem(r, "not a valid date in the format " + schema.date_format + ": " + Excerpt(text));
+            else integer[r] = *day;
+          });
           break;
         }
         case ImportFieldKind::kHs6: {
-          const bool digits = text.size() >= 6 && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-          if (!digits) {
-            problem("not an HS code of at least 6 digits: " + Excerpt(text) +
-                    (text.size() == 5 ? " (a leading zero lost by a spreadsheet?)" : ""));
-          } else {
-            integers[c] = (text[0] - '0') * 100000 + (text[1] - '0') * 10000 + (text[2] - '0') * 1000 +
-                          (text[3] - '0') * 100 + (text[4] - '0') * 10 + (text[5] - '0');
-          }
+          for_each_field([&](std::size_t r, std::string_view text) {
+            const bool digits = text.size() >= 6 && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+            if (!digits) {
+              problem(r, "not an HS code of at least 6 digits: " + Excerpt(text) +
+                             (text.size() == 5 ? " (a leading zero lost by a spreadsheet?)" : ""));
+            } else {
+              integer[r] = (text[0] - '0') * 100000 + (text[1] - '0') * 10000 + (text[2] - '0') * 1000 +
+                           (text[3] - '0') * 100 + (text[4] - '0') * 10 + (text[5] - '0');
+            }
+          });
           break;
         }
         case ImportFieldKind::kNumber: {
-          if (text.empty()) {
-            numbers[c] = std::nan("");
-            break;
-          }
-          const auto value = ParseNumber(text);
-          if (!value || !std::isfinite(*value)) problem("not a number: " + Excerpt(text));
-          else if (*value < 0.0) problem("must be >= 0, got " + std::string(text));
-          else numbers[c] = *value;
+          for_each_field([&](std::size_t r, std::string_view text) {
+            if (text.empty()) {
+              number[r] = std::nan("");  // an optional number left empty
+              return;
+            }
+            const auto value = ParseNumber(text);
+            if (!value || !std::isfinite(*value)) problem(r, "not a number: " + Excerpt(text));
+            else if (*value < 0.0) problem(r, "must be >= 0, got " + std::string(text));
+            else number[r] = *value;
+          });
           break;
         }
         case ImportFieldKind::kLabel: {
-          if (text != "0" && text != "1") problem("a label must be 0 or 1, got " + Excerpt(text));
-          else integers[c] = text == "1" ? 1 : 0;
+          for_each_field([&](std::size_t r, std::string_view text) {
+            if (text != "0" && text != "1") problem(r, "a label must be 0 or 1, got " + Excerpt(text));
+            else integer[r] = text == "1" ? 1 : 0;
+          });
           break;
         }
       }
     }
-    if (!good) continue;
-    for (std::size_t c = 0; c < plans.size(); ++c) {
+
+    std::stable_sort(block_problems.begin(), block_problems.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& problem : block_problems) result.problems.push_back(std::move(problem));
+    for (std::size_t c = 0; c < columns; ++c) {
       ImportedColumn& column = result.columns[c];
+      const std::int32_t* integer = integers.data() + c * kBlockRecords;
+      const double* number = numbers.data() + c * kBlockRecords;
+      const auto append_good = [&](auto& out, const auto* values) {
+        for (std::size_t r = 0; r < count; ++r) {
+          if (!bad[r]) out.push_back(static_cast<std::remove_reference_t<decltype(out[0])>>(values[r]));
+        }
+      };
       switch (plans[c].kind) {
-        case ImportFieldKind::kNumber: column.numbers.push_back(numbers[c]); break;
-        case ImportFieldKind::kLabel: column.labels.push_back(static_cast<std::int8_t>(integers[c])); break;
-        default: column.integers.push_back(integers[c]); break;
+        case ImportFieldKind::kNumber: append_good(column.numbers, number); break;
+        case ImportFieldKind::kLabel: append_good(column.labels, integer); break;
+        default: append_good(column.integers, integer); break;
       }
     }
-    ++result.rows;
+    for (std::size_t r = 0; r < count; ++r) result.rows += bad[r] ? 0 : 1;
   }
 }
 
@@ -467,14 +617,21 @@ ImportedDeclarations ImportDeclarations(const CsvDocument& csv, const ImportSche
       return;
     }
     IdMap global;
+    std::size_t local_entries = 0;
+    for (const ChunkResult& result : results) local_entries += result.local_dictionary[c].size();
+    global.Reserve(local_entries);  // an upper bound of the global count: the table never grows
     std::vector<std::string_view> dictionary = {kUnknownCategory};
     std::vector<std::int32_t> remap;
     for (std::size_t k = 0; k < results.size(); ++k) {
       const auto& local = results[k].local_dictionary[c];
+      const auto& hashes = results[k].local_hashes[c];
       remap.resize(local.size());
       for (std::size_t id = 0; id < local.size(); ++id) {
-        const auto [global_id, inserted] = global.Insert(local[id], static_cast<std::int32_t>(dictionary.size()));
-        if (inserted) dictionary.push_back(local[id]);
+        const auto [global_id, inserted] = global.FindOrInsert(
+            local[id], hashes[id], static_cast<std::int32_t>(dictionary.size()), [&] {
+              dictionary.push_back(local[id]);
+              return local[id];
+            });
         remap[id] = global_id;
       }
       const std::vector<std::int32_t>& ids = results[k].columns[c].integers;

@@ -33,6 +33,33 @@ TEST(CsvDocument, SplitsPlainAndQuotedFields) {
   EXPECT_EQ(csv.line(3), 7);
 }
 
+// Records without quotes take a word-at-a-time path: every field length from 0 to 20 (so
+// delimiters fall at every position of an 8-byte word and fields straddle words), trailing
+// delimiters and a delimiter in the first and last byte, against a plain split.
+TEST(CsvDocument, UnquotedRecordsSplitLikeAPlainScan) {
+  std::string text = "h\n";
+  std::vector<std::vector<std::string>> expected;
+  std::uint32_t state = 12345;
+  for (int record = 0; record < 400; ++record) {
+    std::vector<std::string> fields;
+    const int count = 1 + record % 23;
+    std::string line;
+    for (int f = 0; f < count; ++f) {
+      state = state * 1664525u + 1013904223u;
+      std::string field(static_cast<std::size_t>((state >> 8) % 21), 'a' + static_cast<char>(f % 26));
+      if (!field.empty()) field[0] = static_cast<char>('0' + record % 10);
+      fields.push_back(field);
+      line += (f ? "," : "") + field;
+    }
+    if (line.empty()) continue;  // a blank line is skipped, not a record
+    expected.push_back(fields);
+    text += line + "\n";
+  }
+  const CsvDocument csv = CsvDocument::FromText(text, "t.csv");
+  ASSERT_EQ(csv.record_count(), expected.size());
+  for (std::size_t r = 0; r < expected.size(); ++r) EXPECT_EQ(Record(csv, r), expected[r]) << "record " << r;
+}
+
 TEST(CsvDocument, OtherDelimiter) {
   const CsvDocument csv = CsvDocument::FromText("a;b\n1,5;2\n", "t.csv", ';');
   EXPECT_EQ(Record(csv, 0), (std::vector<std::string>{"1,5", "2"}));

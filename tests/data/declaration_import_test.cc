@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <bit>
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 #include <string>
 
 namespace crsim::data {
@@ -86,6 +90,61 @@ TEST(Import, ResultIsIdenticalForAnyThreadCountAndChunkSize) {
         EXPECT_EQ(other.columns[c].dictionary, reference.columns[c].dictionary) << reference.columns[c].name;
       }
     }
+  }
+}
+
+// Plain decimals are parsed in line (Clinger's fast path), everything else by std::from_chars:
+// either way the value is std::from_chars's, bit for bit.
+TEST(Import, NumbersEqualFromCharsBitForBit) {
+  std::vector<std::string> texts = {"0", "0.1", "0.3", "1.5", "123456789012345", "1234567890123456", "99999999999999.9",
+                                    "0.000000000000001", "12345.678901234567", "1e3", "2.5E-3", "007.50", "3.14159265358979",
+                                    "4503599627370497", "0.1000000000000000055511151231257827"};
+  std::uint64_t state = 42;
+  for (int i = 0; i < 3000; ++i) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int whole = static_cast<int>((state >> 20) % 1000000);
+    const int places = static_cast<int>((state >> 50) % 10);
+    std::string fraction = std::to_string((state >> 8) % 10000000000ULL);
+    fraction = fraction.substr(0, static_cast<std::size_t>(places));
+    texts.push_back(std::to_string(whole) + (places ? "." + fraction : ""));
+  }
+  std::string rows;
+  for (const std::string& text : texts) rows += "2020-01-02,440890," + text + ",1,30,A,0\n";
+  const ImportedDeclarations imported = Import(rows);
+  const std::vector<double>& values = imported.Find("value")->numbers;
+  ASSERT_EQ(values.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    double expected = 0.0;
+    std::from_chars(texts[i].data(), texts[i].data() + texts[i].size(), expected);
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(values[i]), std::bit_cast<std::uint64_t>(expected)) << texts[i];
+  }
+}
+
+// Quoted identifiers are unquoted into scratch space that the next records reuse: the dictionary
+// must keep its own copies, across blocks and chunks.
+TEST(Import, QuotedIdentifiersSurviveBlocksAndChunks) {
+  std::string rows;
+  for (int i = 0; i < 2000; ++i) rows += "2020-01-02,440890,1,1,\"" + std::to_string(i % 37) + ",x\",\"P\"\"" + std::to_string(i % 3) + "\",0\n";
+  for (const std::size_t chunk : {std::size_t{100}, std::size_t{1} << 20}) {
+    const ImportedDeclarations imported = Import(rows, {false, chunk});
+    const ImportedColumn* office = imported.Find("office");
+    ASSERT_EQ(office->dictionary.size(), 38u);
+    for (int i = 0; i < 2000; ++i) {
+      EXPECT_EQ(office->dictionary[static_cast<std::size_t>(office->integers[static_cast<std::size_t>(i)])],
+                std::to_string(i % 37) + ",x");
+    }
+    EXPECT_EQ(imported.Find("payment")->dictionary, (std::vector<std::string>{"<unknown>", "P\"0", "P\"1", "P\"2"}));
+  }
+}
+
+// A row with several bad fields reports the first in column order (date before label), once.
+TEST(Import, ARowReportsItsFirstBadField) {
+  try {
+    Import("2020-01-01,440890,1,1,30,A,0\n2020-13-01,440890,1,1,30,A,7\n");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& error) {
+    ASSERT_EQ(error.problems().size(), 1u);
+    EXPECT_EQ(error.problems()[0].key, "date");
   }
 }
 

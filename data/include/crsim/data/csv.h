@@ -34,6 +34,10 @@ class CsvDocument {
   const std::vector<std::string>& header() const { return header_; }
   std::size_t record_count() const { return record_begin_.size(); }  // data records, header excluded
   std::size_t byte_size() const { return text_.size(); }
+  // Whether a field view points into the document itself (not into a Fields scratch copy).
+  bool InDocument(std::string_view field) const {
+    return field.data() >= text_.data() && field.data() + field.size() <= text_.data() + text_.size();
+  }
 
   CsvDocument(CsvDocument&& other) noexcept;
   CsvDocument& operator=(CsvDocument&& other) noexcept;
