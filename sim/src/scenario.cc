@@ -1208,6 +1208,11 @@ class ScenarioValidator {
                             instance.kind);
       if (auto hint = DidYouMean(instance.kind, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
       message += fmt::format(" (registered: {})", JoinList(registered));
+      const std::vector<std::string>& combinations = RegisteredCombinations();
+      if (std::find(combinations.begin(), combinations.end(), instance.kind) != combinations.end()) {
+        message += fmt::format("; \"{}\" is a risk combination: write combination = \"{}\" and a kind such as \"topk\"",
+                               instance.kind, instance.kind);
+      }
       Report(FirstPresent({kind.node}, table), JoinKey(path, "kind"), std::move(message));
     }
     ReadCombination(&table, path, instance.combination);
