@@ -54,9 +54,13 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   result.replication = replication;
   std::vector<StrategyState> states;
   for (const std::string& name : spec.run.strategies) {
-    states.push_back({MakeStrategy(name, spec), std::make_unique<RiskEngine>(world, spec),
+    // Each instance: its kind with its settings, and a risk engine of its own combination.
+    const StrategyInstanceSpec instance = FindStrategyInstance(spec, name);
+    states.push_back({MakeStrategy(instance, spec),
+                      std::make_unique<RiskEngine>(world, spec, ParseScoreCombination(instance.combination), replication),
                       adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr});
-    result.strategies.push_back(StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score()});
+    result.strategies.push_back(
+        StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score(), {instance.combination, 0, 0, 0}});
   }
 
   data::DeclarationBatch batch;
@@ -94,14 +98,24 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       DayMetrics metrics = inspector.InspectAndMeasure(day, declared, truth, outcomes);
       metrics.frauds_deterred = static_cast<std::int64_t>(generator.last_day_deterred());
       strategy_result.seconds.inspect += clock.Lap();
+      const double trained_before = state.engine->training_seconds();
       if (scored) state.engine->Learn(declared, outcomes);
       // The fraudsters learn from what happened to their own frauds (sequential: deterministic).
       if (state.fraudsters) state.fraudsters->Learn(declared, truth, outcomes);
-      strategy_result.seconds.learn += clock.Lap();
+      const double train_seconds = state.engine->training_seconds() - trained_before;
+      strategy_result.seconds.train += train_seconds;
+      strategy_result.seconds.learn += clock.Lap() - train_seconds;
       strategy_result.daily.push_back(metrics);
       if (day >= spec.run.warmup_days) strategy_result.total += metrics;
     }
     if (on_day) on_day(day, result);
+  }
+  for (std::size_t s = 0; s < states.size(); ++s) {
+    const RiskEngine& engine = *states[s].engine;
+    ModelSummary& model = result.strategies[s].model;
+    model.trainings = engine.trainings();
+    model.last_training_rows = static_cast<std::int64_t>(engine.last_training_rows());
+    model.trees = engine.gbdt().trees();
   }
   result.total_seconds = total_clock.Lap();
   return result;

@@ -76,6 +76,23 @@ std::string FormatThroughput(const ExperimentResult& result) {
                         scored ? rate(strategy.seconds.learn) : "-");
   }
   text += fmt::format("{} declarations in {:.2f} s wall time\n", result.declarations, result.total_seconds);
+  // Model trainings are part of the feedback stage but reported apart ("learn" above excludes them):
+  // they happen every few days, so their cost is per training and a share of the run.
+  bool any_training = false;
+  for (const StrategyResult& strategy : result.strategies) any_training = any_training || strategy.model.trainings > 0;
+  if (!any_training) return text;
+  text += fmt::format("model training (share = of the run's wall time)\n");
+  text += fmt::format("{:<12}{:>13}{:>10}{:>11}{:>7}{:>13}{:>10}{:>8}\n", "strategy", "combination", "trainings",
+                      "last rows", "trees", "s/training", "total s", "share");
+  for (const StrategyResult& strategy : result.strategies) {
+    const ModelSummary& model = strategy.model;
+    if (model.trainings == 0) continue;
+    const std::string trees = model.combination == "gbdt" ? std::to_string(model.trees) : "-";
+    text += fmt::format("{:<12}{:>13}{:>10}{:>11}{:>7}{:>13.4f}{:>10.3f}{:>7.1f}%\n", strategy.name, model.combination,
+                        model.trainings, model.last_training_rows, trees,
+                        strategy.seconds.train / static_cast<double>(model.trainings), strategy.seconds.train,
+                        100.0 * strategy.seconds.train / result.total_seconds);
+  }
   return text;
 }
 
@@ -137,6 +154,12 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
     file.WriteSeries(timing + "select", std::vector<double>{strategy.seconds.select});
     file.WriteSeries(timing + "inspect", std::vector<double>{strategy.seconds.inspect});
     file.WriteSeries(timing + "learn", std::vector<double>{strategy.seconds.learn});
+    file.WriteSeries(timing + "train", std::vector<double>{strategy.seconds.train});
+    // The risk model: its combination, and its trainings (deterministic).
+    file.WriteStrings(base + "/model/combination", {strategy.model.combination});
+    file.WriteSeries(base + "/model/trainings", std::vector<std::int64_t>{strategy.model.trainings});
+    file.WriteSeries(base + "/model/last_training_rows", std::vector<std::int64_t>{strategy.model.last_training_rows});
+    file.WriteSeries(base + "/model/trees", std::vector<std::int64_t>{strategy.model.trees});
   }
   file.WriteSeries(prefix + "/timing_seconds/generate", std::vector<double>{result.generate_seconds});
   file.WriteSeries(prefix + "/timing_seconds/total", std::vector<double>{result.total_seconds});

@@ -1,6 +1,7 @@
 #include "crsim/sim/risk_engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +26,7 @@ PriceReferenceLevel PriceReferenceLevelOf(const std::string& name) {
 }  // namespace
 
 const std::vector<std::string>& RegisteredCombinations() {
-  static const std::vector<std::string> names = {"weighted_sum", "max", "logistic"};
+  static const std::vector<std::string> names = {"weighted_sum", "max", "logistic", "gbdt"};
   return names;
 }
 
@@ -33,6 +34,7 @@ ScoreCombination ParseScoreCombination(const std::string& name) {
   if (name == "weighted_sum") return ScoreCombination::kWeightedSum;
   if (name == "max") return ScoreCombination::kMax;
   if (name == "logistic") return ScoreCombination::kLogistic;
+  if (name == "gbdt") return ScoreCombination::kGbdt;
   // The scenario loader has validated the name: anything else is a bug.
   std::fprintf(stderr, "%s:%d: unknown score combination \"%s\"\n", __FILE__, __LINE__, name.c_str());
   std::abort();
@@ -66,8 +68,13 @@ kernels::RuleTable CompileScenarioRules(const World& world, const RiskSpec& risk
 }
 
 RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
+    : RiskEngine(world, spec, ParseScoreCombination(spec.risk.combination), 0) {}
+
+RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec, ScoreCombination combination,
+                       std::uint32_t replication)
     : risk_(spec.risk),
-      combination_(ParseScoreCombination(spec.risk.combination)),
+      combination_(combination),
+      training_random_(spec.run.seed, replication),
       rule_table_(CompileScenarioRules(world, spec.risk)),
       price_reference_(world.catalogue.size(), world.country_iso.size(), spec.risk.min_reference_count,
                        spec.risk.price_window_days, PriceReferenceLevelOf(spec.risk.price_reference)),
@@ -75,7 +82,11 @@ RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec)
       trader_hits_(world.traders.size(), 0),
       trader_risk_(world.traders.size(), 0.0f),
       trader_bonus_(world.traders.size(), 0.0f) {
-  if (combination_ != ScoreCombination::kLogistic) return;
+  if (!learns_model()) return;
+  const bool gbdt = combination_ == ScoreCombination::kGbdt;
+  retrain_every_days_ = gbdt ? risk_.gbdt.retrain_every_days : risk_.logistic.retrain_every_days;
+  min_training_rows_ = static_cast<std::size_t>(gbdt ? risk_.gbdt.min_training_rows : risk_.logistic.min_training_rows);
+  max_training_rows_ = static_cast<std::size_t>(gbdt ? risk_.gbdt.max_training_rows : risk_.logistic.max_training_rows);
   tariff_rate_ = world.catalogue.tariff_rate;
   chapter_inspections_.assign(kernels::kChapterRateTableSize, 0);
   chapter_hits_.assign(kernels::kChapterRateTableSize, 0);
@@ -107,7 +118,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
   price_reference_.RobustZParallel(declared.declared_value, declared.declared_quantity, declared.hs6, declared.origin,
                                    unit_value_z_.span(), kScoreChunk);
 
-  if (combination_ == ScoreCombination::kLogistic) {
+  if (learns_model()) {
     // The features are built every day, trained model or not: Learn keeps the inspected rows'.
     const std::size_t stride = kernels::FeatureMatrixStride(size);
     features_.resize(kernels::kNumFeatures * stride);
@@ -125,8 +136,18 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
     const kernels::FeatureTables tables{tariff_rate_, trader_risk_, trader_bonus_, chapter_rate_, origin_rate_};
     const kernels::FeatureMatrix matrix{features_.data(), size, stride};
     kernels::BuildFeatureMatrixParallel(feature_inputs, tables, matrix, kScoreChunk);
-    if (model_trained_) {
+    if (model_trained_ && combination_ == ScoreCombination::kLogistic) {
       kernels::LogisticScoreParallel(matrix.view(), model_, risk_score, kScoreChunk);
+      return;
+    }
+    if (model_trained_) {  // gbdt
+      gbdt_.ScoreMargin({features_.data(), size, kernels::kNumFeatures, 1, stride}, risk_score);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kScoreChunk),
+                        [&](const tbb::blocked_range<std::size_t>& range) {
+                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                            risk_score[i] = 1.0f / (1.0f + std::exp(-risk_score[i]));
+                          }
+                        });
       return;
     }
   }
@@ -167,16 +188,16 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
   // The posterior mean is the historical (hits + s m) / (inspections + s), bit for bit.
   kernels::UpdateBetaBinomialPosterior(trader_inspections_, trader_hits_, {overall_hit_rate, risk_.trader_prior_strength},
                                        risk_.trader_ucb_multiplier, trader_risk_, trader_bonus_);
-  if (combination_ == ScoreCombination::kLogistic) LearnLogistic(declared, outcomes, overall_hit_rate);
+  if (learns_model()) LearnModel(declared, outcomes, overall_hit_rate);
 }
 
-void RiskEngine::LearnLogistic(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
-                               double overall_hit_rate) {
+void RiskEngine::LearnModel(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
+                             double overall_hit_rate) {
   if (feature_rows_ != declared.size()) {
     std::fprintf(stderr, "%s:%d: RiskEngine::Learn: call Score for the same day first\n", __FILE__, __LINE__);
     std::abort();
   }
-  const auto capacity = static_cast<std::size_t>(risk_.logistic.max_training_rows);
+  const std::size_t capacity = max_training_rows_;
   for (std::size_t row = 0; row < declared.size(); ++row) {
     if (!outcomes.inspected[row]) continue;
     const bool hit = outcomes.detected[row] != 0;
@@ -207,19 +228,33 @@ void RiskEngine::LearnLogistic(const data::DeclaredView& declared, const Inspect
   kernels::UpdateBetaBinomialPosterior(origin_inspections_, origin_hits_, prior, 0.0, origin_rate_, origin_bonus_);
 
   ++days_learned_;
+  if (days_learned_ % retrain_every_days_ == 0 && training_labels_.size() >= min_training_rows_) TrainModel();
+}
+
+void RiskEngine::TrainModel() {
+  const auto start = std::chrono::steady_clock::now();
+  // The kept rows as one column-major matrix (feature f of row i at f * rows + i), read in place by
+  // both trainers.
   const std::size_t rows = training_labels_.size();
-  if (days_learned_ % risk_.logistic.retrain_every_days != 0 ||
-      rows < static_cast<std::size_t>(risk_.logistic.min_training_rows)) {
-    return;
-  }
   std::vector<float> matrix(kernels::kNumFeatures * rows);
   for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
     std::copy(training_features_[f].begin(), training_features_[f].end(), matrix.begin() + static_cast<std::ptrdiff_t>(f * rows));
   }
-  kernels::LogisticTrainingOptions options;
-  options.l2 = risk_.logistic.l2;
-  model_ = kernels::TrainLogisticModel({matrix.data(), rows, rows}, training_labels_, options).model;
+  if (combination_ == ScoreCombination::kGbdt) {
+    const std::vector<float> labels(training_labels_.begin(), training_labels_.end());
+    // XGBoost's seed: 31 bits of the training's own random block, so that retraining on the same
+    // rows still draws new subsamples, and replications differ.
+    const RandomBlock words = training_random_.Block(Stream::kModelTraining, static_cast<std::uint32_t>(trainings_), 0, 0);
+    gbdt_.Train(risk_.gbdt, words[0] & 0x7fffffffu, {matrix.data(), rows, kernels::kNumFeatures, 1, rows}, labels);
+  } else {
+    kernels::LogisticTrainingOptions options;
+    options.l2 = risk_.logistic.l2;
+    model_ = kernels::TrainLogisticModel({matrix.data(), rows, rows}, training_labels_, options).model;
+  }
   model_trained_ = true;
+  ++trainings_;
+  last_training_rows_ = rows;
+  training_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace crsim::sim

@@ -95,14 +95,24 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
                                           "trader_prior_strength", "min_reference_count", "price_reference",
                                           "price_window_days",     "combination",         "trader_ucb_multiplier",
-                                          "logistic",              "rules"};
+                                          "logistic",              "gbdt",                "rules"};
 constexpr std::string_view kLogisticKeys[] = {"retrain_every_days", "l2", "min_training_rows", "max_training_rows"};
+constexpr std::string_view kGbdtKeys[] = {"trees",           "max_depth",          "learning_rate",     "subsample",
+                                          "colsample_bytree", "min_child_weight",  "scale_pos_weight",  "max_bin",
+                                          "retrain_every_days", "min_training_rows", "max_training_rows"};
 const std::vector<std::string> kPriceReferenceLevels = {"hs6", "hs6_origin"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
                                           "active_from_day", "active_until_day"};
-constexpr std::string_view kStrategyKeys[] = {"hybrid"};
+// [strategy.<name>]: the keys of every instance, then those of its kind (kKindKeys).
+constexpr std::string_view kStrategyInstanceKeys[] = {"kind", "combination"};
 constexpr std::string_view kHybridKeys[] = {"random_share"};
+struct KindKeys {
+  std::string_view kind;
+  KeyList keys;
+};
+// Kinds with settings of their own; a kind not listed has none.
+constexpr KindKeys kKindKeys[] = {{"hybrid", kHybridKeys}};
 
 // Where a key written at the top level belongs, for the hint "did you mean ... in [run]?".
 struct TableKeys {
@@ -127,6 +137,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
     {"[risk.logistic]", kLogisticKeys},
+    {"[risk.gbdt]", kGbdtKeys},
     {"[[risk.rules]]", kRuleKeys},
     {"[strategy.hybrid]", kHybridKeys},
 };
@@ -286,7 +297,7 @@ class ScenarioValidator {
     ReadFraud(root, spec);
     ReadInspection(root, spec.inspection);
     ReadRisk(root, spec);
-    ReadStrategy(root, spec.strategy);
+    ReadStrategy(root, spec);
   }
 
   void Report(const Location& where, std::string key, std::string message) {
@@ -558,20 +569,17 @@ class ScenarioValidator {
              fmt::format("at least one strategy is required (registered: {})", JoinList(registered)));
       return;
     }
+    // Whether a name is a registered strategy or has a [strategy.<name>] table is checked by
+    // ReadStrategy, which knows the tables.
     std::set<std::string> seen;
+    strategy_nodes_.clear();
     for (std::size_t i = 0; i < strategies.size(); ++i) {
       const std::string key = JoinIndex("run.strategies", elements[i].index);
       const toml::node& node = *elements[i].node;
-      if (std::find(registered.begin(), registered.end(), strategies[i]) == registered.end()) {
-        std::string message = fmt::format("unknown strategy \"{}\"", strategies[i]);
-        if (auto hint = DidYouMean(strategies[i], registered)) {
-          message += fmt::format("; did you mean \"{}\"?", *hint);
-        }
-        message += fmt::format(" (registered: {})", JoinList(registered));
-        Report(node, key, std::move(message));
-      } else if (!seen.insert(strategies[i]).second) {
+      if (!seen.insert(strategies[i]).second) {
         Report(node, key, fmt::format("duplicate strategy \"{}\"; list each strategy once", strategies[i]));
       }
+      strategy_nodes_.push_back({key, &node});
     }
     run.strategies = std::move(strategies);
   }
@@ -961,29 +969,14 @@ class ScenarioValidator {
     ReadDouble(table, path, "trader_history_weight", risk.trader_history_weight, AtLeast(0));
     ReadDouble(table, path, "trader_prior_strength", risk.trader_prior_strength, GreaterThan(0));
     ReadInt(table, path, "min_reference_count", risk.min_reference_count, 1, 1000000000);
-    const Field combination = ReadString(table, path, "combination", risk.combination);
-    if (combination.node != nullptr && combination.ok) {
-      const std::vector<std::string>& registered = RegisteredCombinations();
-      if (std::find(registered.begin(), registered.end(), risk.combination) == registered.end()) {
-        std::string message = fmt::format("unknown combination \"{}\"", risk.combination);
-        if (auto hint = DidYouMean(risk.combination, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
-        message += fmt::format(" (registered: {})", JoinList(registered));
-        Report(*combination.node, "risk.combination", std::move(message));
-      }
-    }
+    ReadCombination(table, path, risk.combination);
     ReadDouble(table, path, "trader_ucb_multiplier", risk.trader_ucb_multiplier, AtLeast(0));
     const toml::table* logistic = table == nullptr ? nullptr : SubTable(*table, path, "logistic", kLogisticKeys);
     const std::string logistic_path = "risk.logistic";
-    ReadInt(logistic, logistic_path, "retrain_every_days", risk.logistic.retrain_every_days, 1, 10000);
+    ReadTrainingSchedule(logistic, logistic_path, risk.logistic.retrain_every_days, risk.logistic.min_training_rows,
+                         risk.logistic.max_training_rows);
     ReadDouble(logistic, logistic_path, "l2", risk.logistic.l2, GreaterThan(0));
-    ReadInt(logistic, logistic_path, "min_training_rows", risk.logistic.min_training_rows, 2, 1000000000);
-    const Field max_rows =
-        ReadInt(logistic, logistic_path, "max_training_rows", risk.logistic.max_training_rows, 2, 1000000000);
-    if (max_rows.node != nullptr && max_rows.ok && risk.logistic.max_training_rows < risk.logistic.min_training_rows) {
-      Report(*max_rows.node, "risk.logistic.max_training_rows",
-             fmt::format("must be at least min_training_rows ({}), got {}", risk.logistic.min_training_rows,
-                         risk.logistic.max_training_rows));
-    }
+    ReadGbdt(table == nullptr ? nullptr : SubTable(*table, path, "gbdt", kGbdtKeys), risk.gbdt);
     ReadInt(table, path, "price_window_days", risk.price_window_days, 0, 36500);
     const Field level = ReadString(table, path, "price_reference", risk.price_reference);
     if (level.node != nullptr && level.ok &&
@@ -1100,11 +1093,141 @@ class ScenarioValidator {
     return message;
   }
 
-  // ---- [strategy], [strategy.hybrid]
-  void ReadStrategy(const toml::table& root, StrategySpec& strategy) {
-    const toml::table* table = SubTable(root, "", "strategy", kStrategyKeys);
-    const toml::table* hybrid = table == nullptr ? nullptr : SubTable(*table, "strategy", "hybrid", kHybridKeys);
-    ReadDouble(hybrid, "strategy.hybrid", "random_share", strategy.hybrid.random_share, Between(0, 1));
+  // The key `combination` of `table` (risk.combination, strategy.<name>.combination): a registered
+  // combination.
+  Field ReadCombination(const toml::table* table, const std::string& path, std::string& combination) {
+    const Field field = ReadString(table, path, "combination", combination);
+    if (field.node == nullptr || !field.ok) return field;
+    const std::vector<std::string>& registered = RegisteredCombinations();
+    if (std::find(registered.begin(), registered.end(), combination) != registered.end()) return field;
+    std::string message = fmt::format("unknown combination \"{}\"", combination);
+    if (auto hint = DidYouMean(combination, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
+    message += fmt::format(" (registered: {})", JoinList(registered));
+    Report(*field.node, JoinKey(path, "combination"), std::move(message));
+    return {field.node, false};
+  }
+
+  // retrain_every_days, min_training_rows and max_training_rows (>= min) of a trained risk model.
+  void ReadTrainingSchedule(const toml::table* table, const std::string& path, std::int64_t& retrain_every_days,
+                            std::int64_t& min_training_rows, std::int64_t& max_training_rows) {
+    ReadInt(table, path, "retrain_every_days", retrain_every_days, 1, 10000);
+    const Field min_rows = ReadInt(table, path, "min_training_rows", min_training_rows, 2, 1000000000);
+    const Field max_rows = ReadInt(table, path, "max_training_rows", max_training_rows, 2, 1000000000);
+    if (min_rows.ok && max_rows.ok && max_training_rows < min_training_rows) {
+      Report(FirstPresent({max_rows.node, min_rows.node}, *table), JoinKey(path, "max_training_rows"),
+             fmt::format("must be at least min_training_rows ({}), got {}", min_training_rows, max_training_rows));
+    }
+  }
+
+  // ---- [risk.gbdt]
+  void ReadGbdt(const toml::table* table, GbdtSpec& gbdt) {
+    const std::string path = "risk.gbdt";
+    ReadInt(table, path, "trees", gbdt.trees, 1, 10000);
+    ReadInt(table, path, "max_depth", gbdt.max_depth, 1, 16);
+    const DoubleRange share{0, 1, true, false};  // (0, 1]
+    ReadDouble(table, path, "learning_rate", gbdt.learning_rate, share);
+    ReadDouble(table, path, "subsample", gbdt.subsample, share);
+    ReadDouble(table, path, "colsample_bytree", gbdt.colsample_bytree, share);
+    ReadDouble(table, path, "min_child_weight", gbdt.min_child_weight, AtLeast(0));
+    ReadDouble(table, path, "scale_pos_weight", gbdt.scale_pos_weight, GreaterThan(0));
+    ReadInt(table, path, "max_bin", gbdt.max_bin, 2, 65536);
+    ReadTrainingSchedule(table, path, gbdt.retrain_every_days, gbdt.min_training_rows, gbdt.max_training_rows);
+  }
+
+  // ---- [strategy.<name>]: needs run.strategies and risk.combination already read.
+  void ReadStrategy(const toml::table& root, ScenarioSpec& spec) {
+    const std::vector<std::string>& registered = RegisteredStrategyNames();
+    const auto is_registered = [&](const std::string& name) {
+      return std::find(registered.begin(), registered.end(), name) != registered.end();
+    };
+    const toml::node* strategy_node = root.get("strategy");
+    const toml::table* tables = nullptr;
+    if (strategy_node != nullptr && !(tables = strategy_node->as_table())) {
+      ReportType(*strategy_node, "strategy", "a table of strategy tables ([strategy.<name>])");
+    }
+    // A table configures an instance of run.strategies. A table named after a registered strategy
+    // that is not listed is still checked but unused (scenarios that set [strategy.hybrid] keep
+    // working when run.strategies is overridden).
+    if (tables != nullptr) {
+      for (auto&& [key, value] : *tables) {
+        const std::string name(key.str());
+        const std::string table_path = JoinKey("strategy", name);
+        if (!value.is_table()) {
+          Report(WhereKey(key, value), table_path,
+                 fmt::format("expected a table ([{}]), got {}", table_path, Describe(value)));
+          continue;
+        }
+        const bool listed = std::find(spec.run.strategies.begin(), spec.run.strategies.end(), name) !=
+                            spec.run.strategies.end();
+        if (!listed && !is_registered(name)) {
+          std::string message = fmt::format(
+              "table [{}] configures no strategy: \"{}\" is not in run.strategies ({})", table_path, name,
+              JoinList(spec.run.strategies));
+          if (auto hint = DidYouMean(name, spec.run.strategies)) message += fmt::format("; did you mean \"{}\"?", *hint);
+          Report(WhereKey(key, value), table_path, std::move(message));
+          continue;
+        }
+        StrategyInstanceSpec instance = ReadStrategyInstance(*value.as_table(), name, spec.risk.combination);
+        if (listed) spec.strategy.instances.push_back(std::move(instance));
+      }
+    }
+    // Every listed name: its table's instance, or the registered strategy of that name.
+    std::vector<StrategyInstanceSpec> ordered;
+    for (std::size_t i = 0; i < spec.run.strategies.size(); ++i) {
+      const std::string& name = spec.run.strategies[i];
+      const auto configured = std::find_if(spec.strategy.instances.begin(), spec.strategy.instances.end(),
+                                           [&](const StrategyInstanceSpec& instance) { return instance.name == name; });
+      if (configured != spec.strategy.instances.end()) {
+        ordered.push_back(*configured);
+        continue;
+      }
+      if (!is_registered(name) && i < strategy_nodes_.size()) {
+        std::string message = fmt::format("unknown strategy \"{}\"", name);
+        if (auto hint = DidYouMean(name, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
+        message += fmt::format(" (registered: {}; a new name needs a [strategy.{}] table with its kind)",
+                               JoinList(registered), name);
+        Report(*strategy_nodes_[i].node, strategy_nodes_[i].key, std::move(message));
+      }
+      ordered.push_back(StrategyInstanceSpec{name, name, spec.risk.combination, {}});
+    }
+    spec.strategy.instances = std::move(ordered);
+  }
+
+  StrategyInstanceSpec ReadStrategyInstance(const toml::table& table, const std::string& name,
+                                            const std::string& default_combination) {
+    const std::string path = JoinKey("strategy", name);
+    StrategyInstanceSpec instance{name, name, default_combination, {}};
+    const Field kind = ReadString(&table, path, "kind", instance.kind);
+    const std::vector<std::string>& registered = RegisteredStrategyNames();
+    const bool kind_ok = std::find(registered.begin(), registered.end(), instance.kind) != registered.end();
+    if (!kind_ok && kind.ok) {
+      std::string message =
+          kind.node != nullptr
+              ? fmt::format("unknown strategy kind \"{}\"", instance.kind)
+              : fmt::format("\"{}\" is not a registered strategy: say which one it runs with kind = \"<strategy>\"",
+                            instance.kind);
+      if (auto hint = DidYouMean(instance.kind, registered)) message += fmt::format("; did you mean \"{}\"?", *hint);
+      message += fmt::format(" (registered: {})", JoinList(registered));
+      const std::vector<std::string>& combinations = RegisteredCombinations();
+      if (std::find(combinations.begin(), combinations.end(), instance.kind) != combinations.end()) {
+        message += fmt::format("; \"{}\" is a risk combination: write combination = \"{}\" and a kind such as \"topk\"",
+                               instance.kind, instance.kind);
+      }
+      Report(FirstPresent({kind.node}, table), JoinKey(path, "kind"), std::move(message));
+    }
+    ReadCombination(&table, path, instance.combination);
+    // The keys every instance has, then its kind's (checked only once the kind is known).
+    KeyList kind_keys;
+    for (const KindKeys& entry : kKindKeys) {
+      if (entry.kind == instance.kind) kind_keys = entry.keys;
+    }
+    std::vector<std::string_view> allowed(std::begin(kStrategyInstanceKeys), std::end(kStrategyInstanceKeys));
+    allowed.insert(allowed.end(), kind_keys.begin(), kind_keys.end());
+    if (kind_ok && kind.ok) CheckKeys(table, path, allowed);
+    if (instance.kind == "hybrid") {
+      ReadDouble(&table, path, "random_share", instance.hybrid.random_share, Between(0, 1));
+    }
+    return instance;
   }
 
   // The first override whose key is, or contains, or lies inside `key`.
@@ -1122,7 +1245,13 @@ class ScenarioValidator {
   static constexpr std::size_t kUnranked = std::numeric_limits<std::size_t>::max();
   static constexpr std::size_t kMaxRank = std::size_t{1} << 40;
 
+  struct StrategyNode {
+    std::string key;  // run.strategies[i]
+    const toml::node* node = nullptr;
+  };
+
   std::string file_source_;
+  std::vector<StrategyNode> strategy_nodes_;  // the valid names of run.strategies, for later problems
   std::vector<InputProblem> problems_;
   std::vector<std::size_t> override_ranks_;  // per problem: the override being applied, or kUnranked
   std::size_t current_override_ = kUnranked;
@@ -1301,6 +1430,13 @@ ScenarioSpec ParseScenario(const std::string& text, const std::string& source_pa
   std::vector<InputProblem> problems = validator.TakeProblems();
   if (!problems.empty()) throw InputError(std::move(problems));
   return spec;
+}
+
+StrategyInstanceSpec FindStrategyInstance(const ScenarioSpec& spec, const std::string& name) {
+  for (const StrategyInstanceSpec& instance : spec.strategy.instances) {
+    if (instance.name == name) return instance;
+  }
+  return StrategyInstanceSpec{name, name, spec.risk.combination, {}};
 }
 
 ScenarioSpec LoadScenarioFile(const std::string& path, const std::vector<std::string>& overrides) {

@@ -57,21 +57,27 @@ struct RegisteredStrategy {
 // The registry, in the order strategies are listed to users.
 const std::vector<RegisteredStrategy>& Registry() {
   static const std::vector<RegisteredStrategy> registry = {
-      {"random", [](const ScenarioSpec&) { return std::make_unique<RandomStrategy>(); }},
-      {"topk", [](const ScenarioSpec&) { return std::make_unique<TopKStrategy>(); }},
+      {"random", [](const StrategyInstanceSpec&, const ScenarioSpec&) { return std::make_unique<RandomStrategy>(); }},
+      {"topk", [](const StrategyInstanceSpec&, const ScenarioSpec&) { return std::make_unique<TopKStrategy>(); }},
       {"hybrid",
-       [](const ScenarioSpec& spec) { return std::make_unique<HybridStrategy>(spec.strategy.hybrid.random_share); }},
+       [](const StrategyInstanceSpec& instance, const ScenarioSpec&) {
+         return std::make_unique<HybridStrategy>(instance.hybrid.random_share);
+       }},
   };
   return registry;
 }
 
 }  // namespace
 
-std::unique_ptr<Strategy> MakeStrategy(std::string_view name, const ScenarioSpec& spec) {
+std::unique_ptr<Strategy> MakeStrategy(const StrategyInstanceSpec& instance, const ScenarioSpec& spec) {
   for (const RegisteredStrategy& strategy : Registry()) {
-    if (strategy.name == name) return strategy.make(spec);
+    if (strategy.name == instance.kind) return strategy.make(instance, spec);
   }
-  throw std::invalid_argument("unknown strategy \"" + std::string(name) + "\"");
+  throw std::invalid_argument("unknown strategy \"" + instance.kind + "\"");
+}
+
+std::unique_ptr<Strategy> MakeStrategy(std::string_view name, const ScenarioSpec& spec) {
+  return MakeStrategy(FindStrategyInstance(spec, std::string(name)), spec);
 }
 
 const std::vector<std::string>& RegisteredStrategyNames() {

@@ -83,6 +83,15 @@ TEST_F(CliTest, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
       {"override with wrong type", "", "--set run.days=many", {"--set", "run.days"}},
       {"TOML syntax error", Replace(good, "[arrivals]", "[arrivals"), "", {"bad.toml:7:"}},
       {"zero threads", "", "--threads 0", {"threads"}},
+      {"GBDT depth out of range", "", "--set risk.gbdt.max_depth=0", {"--set", "risk.gbdt.max_depth", "between 1 and 16"}},
+      {"GBDT key misspelt", good + "\n[risk.gbdt]\nlearning_rat = 0.1\n", "",
+       {"bad.toml:", "risk.gbdt.learning_rat", "did you mean \"learning_rate\""}},
+      {"GBDT rows inconsistent", good + "\n[risk.gbdt]\nmin_training_rows = 10\nmax_training_rows = 5\n", "",
+       {"risk.gbdt.max_training_rows", "must be at least min_training_rows (10), got 5"}},
+      {"unknown strategy kind", "",
+       "--set 'run.strategies=[\"ml\"]' --set strategy.ml.kind=gbdt",
+       {"strategy.ml.kind", "unknown strategy kind \"gbdt\"", "registered: random, topk, hybrid",
+        "is a risk combination: write combination = \"gbdt\""}},
   };
   for (const BadInput& bad : cases) {
     SCOPED_TRACE(bad.name);
@@ -178,6 +187,26 @@ TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
     EXPECT_EQ(files, 1u);
   }
   EXPECT_EQ(hits_per_run[0], hits_per_run[1]);
+}
+
+// A GBDT strategy instance: its training appears in the throughput table and in results.h5.
+TEST_F(CliTest, GbdtInstanceReportsItsTrainings) {
+  const std::string path = Write("small.toml", testing::SmallScenarioToml());
+  const Outcome outcome = RunCli("run " + path + " --out " + Out() +
+                                 " --set run.days=4 --set 'run.strategies=[\"random\",\"gbdt\"]'"
+                                 " --set strategy.gbdt.kind=topk --set strategy.gbdt.combination=gbdt"
+                                 " --set risk.gbdt.trees=10 --set risk.gbdt.retrain_every_days=2"
+                                 " --set risk.gbdt.min_training_rows=100");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* expected : {"model training", "s/training", "share"}) {
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << expected << "\n" << outcome.output;
+  }
+  const data::ResultsReader reader(Out() + "/results.h5");
+  EXPECT_EQ(reader.ReadIntegers("/strategies/gbdt/model/trainings"), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(reader.ReadIntegers("/strategies/gbdt/model/trees"), (std::vector<std::int64_t>{10}));
+  EXPECT_EQ(reader.ReadIntegers("/strategies/random/model/trainings"), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(reader.ReadDoubles("/strategies/gbdt/timing_seconds/train").size(), 1u);
+  EXPECT_GT(reader.ReadDoubles("/strategies/gbdt/timing_seconds/train").at(0), 0.0);
 }
 
 TEST_F(CliTest, SeedFlagOverridesTheScenarioSeed) {

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -76,11 +77,61 @@ TEST(ScenarioTest, RegisteredStrategies) {
   EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid"}));
 }
 
+// Each [strategy.<name>] table configures the instance <name> of run.strategies: its kind (default:
+// the name), its combination (default: risk.combination) and its kind's keys; listed names without a
+// table are the registered strategies with default settings.
+TEST(ScenarioTest, StrategyInstancesTakeKindCombinationAndKindKeysFromTheirTables) {
+  const ScenarioSpec spec = ParseScenario(
+      "[run]\nstrategies = [\"random\", \"rules_only\", \"gbdt\", \"h30\"]\n"
+      "[risk]\ncombination = \"logistic\"\n"
+      "[strategy.rules_only]\nkind = \"topk\"\ncombination = \"weighted_sum\"\n"
+      "[strategy.gbdt]\nkind = \"topk\"\ncombination = \"gbdt\"\n"
+      "[strategy.h30]\nkind = \"hybrid\"\nrandom_share = 0.3\n"
+      "[strategy.hybrid]\nrandom_share = 0.2\n" +  // not listed: checked, unused
+          kMinimal,
+      "test.toml");
+  ASSERT_EQ(spec.strategy.instances.size(), 4u);
+  const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
+      {"random", "random", "logistic"}, {"rules_only", "topk", "weighted_sum"}, {"gbdt", "topk", "gbdt"},
+      {"h30", "hybrid", "logistic"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(spec.strategy.instances[i].name, std::get<0>(expected[i]));
+    EXPECT_EQ(spec.strategy.instances[i].kind, std::get<1>(expected[i]));
+    EXPECT_EQ(spec.strategy.instances[i].combination, std::get<2>(expected[i]));
+  }
+  EXPECT_DOUBLE_EQ(spec.strategy.instances[3].hybrid.random_share, 0.3);
+  // A table named after a registered strategy stays valid when run.strategies leaves it out
+  // (baseline.toml's [strategy.hybrid] with --set run.strategies=["topk"]).
+  EXPECT_NO_THROW(LoadScenarioFile(kSourceDir + "/scenarios/baseline.toml", {"run.strategies=[\"topk\"]"}));
+}
+
+TEST(ScenarioTest, GbdtKeysAreRead) {
+  const ScenarioSpec defaults = ParseScenario(kMinimal, "test.toml");
+  EXPECT_EQ(defaults.risk.gbdt.trees, 100);
+  EXPECT_EQ(defaults.risk.gbdt.max_depth, 6);
+  const ScenarioSpec spec = ParseScenario(
+      "[risk.gbdt]\ntrees = 40\nmax_depth = 3\nlearning_rate = 0.3\nsubsample = 0.5\ncolsample_bytree = 0.7\n"
+      "min_child_weight = 2\nscale_pos_weight = 5\nmax_bin = 64\nretrain_every_days = 2\nmin_training_rows = 10\n"
+      "max_training_rows = 20\n" + kMinimal,
+      "test.toml");
+  EXPECT_EQ(spec.risk.gbdt.trees, 40);
+  EXPECT_EQ(spec.risk.gbdt.max_depth, 3);
+  EXPECT_EQ(spec.risk.gbdt.learning_rate, 0.3);
+  EXPECT_EQ(spec.risk.gbdt.subsample, 0.5);
+  EXPECT_EQ(spec.risk.gbdt.colsample_bytree, 0.7);
+  EXPECT_EQ(spec.risk.gbdt.min_child_weight, 2.0);
+  EXPECT_EQ(spec.risk.gbdt.scale_pos_weight, 5.0);
+  EXPECT_EQ(spec.risk.gbdt.max_bin, 64);
+  EXPECT_EQ(spec.risk.gbdt.retrain_every_days, 2);
+  EXPECT_EQ(spec.risk.gbdt.min_training_rows, 10);
+  EXPECT_EQ(spec.risk.gbdt.max_training_rows, 20);
+}
+
 TEST(ScenarioTest, AdaptiveFraudParsesWithAdaptationOn) {
   const ScenarioSpec spec = LoadScenarioFile(kSourceDir + "/scenarios/adaptive_fraud.toml");
   EXPECT_TRUE(spec.fraud.adaptation.enabled);
   EXPECT_DOUBLE_EQ(spec.fraud.adaptation.learning_rate, 0.3);
-  EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
+  EXPECT_DOUBLE_EQ(FindStrategyInstance(spec, "hybrid").hybrid.random_share, 0.1);
   EXPECT_FALSE(LoadScenarioFile(kSourceDir + "/scenarios/baseline.toml").fraud.adaptation.enabled);
 }
 
@@ -129,7 +180,7 @@ TEST(ScenarioTest, BaselineParses) {
   EXPECT_FALSE(spec.risk.rules[0].unit_value_min.has_value());
   EXPECT_EQ(spec.risk.rules[1].max_trader_age_days, 180.0);
   EXPECT_DOUBLE_EQ(spec.fraud.undervaluation.factor_min, 0.3);
-  EXPECT_DOUBLE_EQ(spec.strategy.hybrid.random_share, 0.1);
+  EXPECT_DOUBLE_EQ(FindStrategyInstance(spec, "hybrid").hybrid.random_share, 0.1);
 }
 
 TEST(ScenarioTest, ReadsSixtyFourRulesAndActivePeriods) {
@@ -168,7 +219,7 @@ TEST(ScenarioTest, DefaultsApplyWhenTablesAreMissing) {
   EXPECT_EQ(spec.inspection.detection_probability.misclassification, 0.7);
   EXPECT_EQ(spec.risk.trader_history_weight, 4.0);
   EXPECT_TRUE(spec.risk.rules.empty());
-  EXPECT_EQ(spec.strategy.hybrid.random_share, 0.1);
+  EXPECT_EQ(FindStrategyInstance(spec, "hybrid").hybrid.random_share, 0.1);
   ASSERT_EQ(spec.countries.size(), 2u);
   EXPECT_EQ(spec.countries[1].iso, "US");
   EXPECT_EQ(spec.countries[1].weight, 2.0);
@@ -293,8 +344,45 @@ const std::vector<MalformedCase>& MalformedCases() {
            }(),
        "administrations", 3, 1, "at most 65535 offices in total are supported, got 66000"},
       {"UnknownCombination", "[risk]\ncombination = \"logistc\"\n" + kMinimal, "risk.combination", 2, 15,
-       "unknown combination \"logistc\"; did you mean \"logistic\"? (registered: weighted_sum, max, logistic)"},
+       "unknown combination \"logistc\"; did you mean \"logistic\"? (registered: weighted_sum, max, logistic, gbdt)"},
       {"CombinationNotAString", "[risk]\ncombination = 2\n" + kMinimal, "risk.combination", 2, 15, "a string"},
+      {"GbdtTreesZero", "[risk.gbdt]\ntrees = 0\n" + kMinimal, "risk.gbdt.trees", 2, 9,
+       "must be between 1 and 10000, got 0"},
+      {"GbdtDepthTooDeep", "[risk.gbdt]\nmax_depth = 40\n" + kMinimal, "risk.gbdt.max_depth", 2, 13,
+       "must be between 1 and 16, got 40"},
+      {"GbdtLearningRateZero", "[risk.gbdt]\nlearning_rate = 0\n" + kMinimal, "risk.gbdt.learning_rate", 2, 17,
+       "must be greater than 0 and at most 1, got 0"},
+      {"GbdtSubsampleAboveOne", "[risk.gbdt]\nsubsample = 1.5\n" + kMinimal, "risk.gbdt.subsample", 2, 13,
+       "must be greater than 0 and at most 1, got 1.5"},
+      {"GbdtClassWeightZero", "[risk.gbdt]\nscale_pos_weight = 0\n" + kMinimal, "risk.gbdt.scale_pos_weight", 2, 20,
+       "must be greater than 0, got 0"},
+      {"GbdtMaxBinOne", "[risk.gbdt]\nmax_bin = 1\n" + kMinimal, "risk.gbdt.max_bin", 2, 11,
+       "must be between 2 and 65536, got 1"},
+      {"GbdtMaxRowsBelowMin", "[risk.gbdt]\nmin_training_rows = 100\nmax_training_rows = 50\n" + kMinimal,
+       "risk.gbdt.max_training_rows", 3, 21, "must be at least min_training_rows (100), got 50"},
+      {"GbdtUnknownKeyHint", "[risk.gbdt]\nmax_dept = 3\n" + kMinimal, "risk.gbdt.max_dept", 2, 1,
+       "did you mean \"max_depth\"?"},
+      {"GbdtCombinationTypo", "[risk]\ncombination = \"gbtd\"\n" + kMinimal, "risk.combination", 2, 15,
+       "unknown combination \"gbtd\"; did you mean \"gbdt\"?"},
+      {"StrategyUnknownKind", "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\nkind = \"topq\"\n" + kMinimal,
+       "strategy.ml.kind", 4, 8, "unknown strategy kind \"topq\"; did you mean \"topk\"?"},
+      {"StrategyNewNameWithoutTable", "[run]\nstrategies = [\"random\", \"ml\"]\n" + kMinimal, "run.strategies[1]", 2,
+       25, "unknown strategy \"ml\""},
+      {"StrategyNewNameWithoutKind", "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\ncombination = \"gbdt\"\n" + kMinimal,
+       "strategy.ml.kind", 3, 1, "\"ml\" is not a registered strategy: say which one it runs with kind"},
+      {"StrategyTableNotListed",
+       "[run]\nstrategies = [\"random\", \"gbdt\"]\n[strategy.gbdt]\nkind = \"topk\"\n[strategy.gbdtt]\nkind = \"topk\"\n" +
+           kMinimal,
+       "strategy.gbdtt", 5, 11, "table [strategy.gbdtt] configures no strategy: \"gbdtt\" is not in run.strategies (random, gbdt); did you mean \"gbdt\"?"},
+      {"StrategyKeyOfAnotherKind",
+       "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\nkind = \"topk\"\nrandom_share = 0.2\n" + kMinimal,
+       "strategy.ml.random_share", 5, 1, "unknown key \"random_share\" (allowed here: kind, combination)"},
+      {"StrategyCombinationTypo",
+       "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\nkind = \"topk\"\ncombination = \"logistc\"\n" + kMinimal,
+       "strategy.ml.combination", 5, 15, "unknown combination \"logistc\"; did you mean \"logistic\"?"},
+      {"StrategyInstanceShareAboveOne",
+       "[run]\nstrategies = [\"h30\"]\n[strategy.h30]\nkind = \"hybrid\"\nrandom_share = 1.3\n" + kMinimal,
+       "strategy.h30.random_share", 5, 16, "must be between 0 and 1, got 1.3"},
       {"LogisticMaxRowsBelowMin",
        "[risk.logistic]\nmin_training_rows = 100\nmax_training_rows = 50\n" + kMinimal,
        "risk.logistic.max_training_rows", 3, 21, "must be at least min_training_rows (100), got 50"},
@@ -558,7 +646,12 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "price_reference", "price_window_days",
       "combination", "trader_ucb_multiplier", "logistic", "rules",
       // [risk.logistic]
-      "retrain_every_days", "l2", "min_training_rows", "max_training_rows", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
+      "retrain_every_days", "l2", "min_training_rows", "max_training_rows",
+      // [risk.gbdt]
+      "gbdt", "trees", "max_depth", "learning_rate", "subsample", "colsample_bytree", "min_child_weight",
+      "scale_pos_weight", "max_bin",
+      // [strategy.<name>]
+      "kind", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
       "active_from_day", "active_until_day",
       // [strategy.hybrid]
       "random_share"};
@@ -571,7 +664,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
                                    "[fraud.low_value_splitting]", "[fraud.adaptation]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
-                                   "[strategy.hybrid]"}) {
+                                   "[risk.logistic]", "[risk.gbdt]", "[strategy.<name>]", "[strategy.hybrid]"}) {
     EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;
   }
 }

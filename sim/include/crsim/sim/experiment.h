@@ -25,15 +25,25 @@ struct StageSeconds {
   double score = 0.0;
   double select = 0.0;
   double inspect = 0.0;
-  double learn = 0.0;
+  double learn = 0.0;  // feedback, without the model trainings
+  double train = 0.0;  // model trainings (combinations "logistic" and "gbdt"), part of the feedback stage
+};
+
+// What a strategy's risk model learned (deterministic; zero without a trained model).
+struct ModelSummary {
+  std::string combination;             // the instance's risk combination
+  std::int64_t trainings = 0;          // trainings over the run
+  std::int64_t last_training_rows = 0; // training rows (inspected declarations) of the last one
+  std::int64_t trees = 0;              // trees of the GBDT after its last training (0 for other combinations)
 };
 
 struct StrategyResult {
-  std::string name;
+  std::string name;               // the instance name (run.strategies)
   std::vector<DayMetrics> daily;  // one per simulated day
   DayMetrics total;               // sum over days >= warmup_days
   StageSeconds seconds;           // generate is 0 here: generation is shared
   bool uses_risk_score = false;   // false: the score and learn stages are skipped
+  ModelSummary model;
 };
 
 struct ExperimentResult {

@@ -16,6 +16,9 @@
 //                             uncertainty bonus c x sd with c = trader_ucb_multiplier, rule score,
 //                             route mismatch, HS-chapter and origin target encodings); weighted_sum
 //                             until the model is first trained.
+//   "gbdt":                   the probability of a hit from gradient-boosted trees (crsim/sim/gbdt_model.h,
+//                             trained with XGBoost, [risk.gbdt]) over the same feature matrix:
+//                             1 / (1 + exp(-margin)); weighted_sum until the model is first trained.
 //
 // What it learns (Learn, once per day, from InspectionOutcomes only, never from the truth):
 //   - price references (crsim/sim/price_reference.h): histograms of log unit values of past
@@ -27,12 +30,16 @@
 //     MAD is floored at half a bin). A group is scored only once it has min_reference_count
 //     declarations in the window.
 //   - per-trader inspection histories (inspections, hits).
-//   - with "logistic": per-HS-chapter and per-origin histories (their posterior hit rates are the
-//     target encodings), the features and label (detected) of every inspected declaration, kept up
-//     to risk.logistic.max_training_rows most recent ones, and the model, retrained on them every
-//     risk.logistic.retrain_every_days days once min_training_rows are there. Selective labels: only
-//     inspected declarations are training rows, and a fraud the inspection missed is a 0.
-// Each strategy owns its own engine, so what one strategy learns does not leak into another.
+//   - with "logistic" or "gbdt": per-HS-chapter and per-origin histories (their posterior hit rates
+//     are the target encodings), the features and label (detected) of every inspected declaration,
+//     kept up to max_training_rows most recent ones, and the model, retrained on them every
+//     retrain_every_days days once min_training_rows are there (the keys of [risk.logistic] or
+//     [risk.gbdt]). Selective labels: only inspected declarations are training rows, and a fraud the
+//     inspection missed is a 0. The GBDT's k-th training (k from 0) uses the XGBoost seed drawn from
+//     the kModelTraining stream at (k, 0, 0), keyed by (run.seed, replication): the same scenario
+//     gives the same models whatever the thread count.
+// Each strategy owns its own engine, so what one strategy learns does not leak into another; each
+// strategy instance may use its own combination ([strategy.<name>] combination).
 #pragma once
 
 #include <cstddef>
@@ -49,20 +56,25 @@
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/unit_value.h"
 #include "crsim/sim/inspection.h"
+#include "crsim/sim/gbdt_model.h"
 #include "crsim/sim/price_reference.h"
+#include "crsim/sim/random.h"
 #include "crsim/sim/scenario.h"
 #include "crsim/sim/world.h"
 
 namespace crsim::sim {
 
-enum class ScoreCombination { kWeightedSum, kMax, kLogistic };
+enum class ScoreCombination { kWeightedSum, kMax, kLogistic, kGbdt };
 
 // The combination named in risk.combination (one of RegisteredCombinations()).
 ScoreCombination ParseScoreCombination(const std::string& name);
 
 class RiskEngine {
  public:
+  // The engine of risk.combination, for replication 0.
   RiskEngine(const World& world, const ScenarioSpec& spec);
+  // The engine of `combination` (a strategy instance's) for `replication` (seeds its model trainings).
+  RiskEngine(const World& world, const ScenarioSpec& spec, ScoreCombination combination, std::uint32_t replication);
 
   // Fills risk_score (size declared.size()) for the declarations of day `day` of the run (the day
   // decides which time-limited rules apply), in parallel; deterministic for any thread count.
@@ -77,23 +89,38 @@ class RiskEngine {
   std::uint64_t hits_so_far() const { return total_hits_; }
   std::span<const float> trader_risk() const { return trader_risk_; }
   std::span<const float> trader_bonus() const { return trader_bonus_; }
-  // The logistic model (combination "logistic"): trained yet, its coefficients, its training rows.
+  ScoreCombination combination() const { return combination_; }
+  // The trained model (combination "logistic" or "gbdt"): trained yet, its training rows kept now.
   bool model_trained() const { return model_trained_; }
-  const kernels::LogisticModel& model() const { return model_; }
   std::size_t training_rows() const { return training_labels_.size(); }
+  // The logistic model's coefficients (combination "logistic").
+  const kernels::LogisticModel& model() const { return model_; }
+  // The gradient-boosted trees (combination "gbdt"; untrained otherwise).
+  const GbdtModel& gbdt() const { return gbdt_; }
+  // Trainings so far, rows of the last one, and wall-clock seconds spent in them (not deterministic).
+  std::int64_t trainings() const { return trainings_; }
+  std::size_t last_training_rows() const { return last_training_rows_; }
+  double training_seconds() const { return training_seconds_; }
 
  private:
-  void LearnLogistic(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, double overall_hit_rate);
+  bool learns_model() const { return combination_ == ScoreCombination::kLogistic || combination_ == ScoreCombination::kGbdt; }
+  void LearnModel(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, double overall_hit_rate);
+  void TrainModel();
 
   RiskSpec risk_;
   ScoreCombination combination_;
+  // The training schedule of the combination's model ([risk.logistic] or [risk.gbdt]).
+  std::int64_t retrain_every_days_ = 0;
+  std::size_t min_training_rows_ = 0;
+  std::size_t max_training_rows_ = 0;
+  CounterRandom training_random_;
   kernels::RuleTable rule_table_;
   PriceReference price_reference_;
   std::vector<std::uint32_t> trader_inspections_;
   std::vector<std::uint32_t> trader_hits_;
   std::vector<float> trader_risk_;   // posterior hit rate, refreshed by Learn
   std::vector<float> trader_bonus_;  // trader_ucb_multiplier x posterior sd, refreshed by Learn
-  // Logistic combination only (left empty otherwise).
+  // Logistic and GBDT combinations only (left empty otherwise).
   std::vector<float> tariff_rate_;   // per HS6 (the catalogue's ad valorem rate)
   std::vector<std::uint32_t> chapter_inspections_, chapter_hits_, origin_inspections_, origin_hits_;
   std::vector<float> chapter_rate_, chapter_bonus_, origin_rate_, origin_bonus_;
@@ -106,6 +133,10 @@ class RiskEngine {
   std::int64_t days_learned_ = 0;
   bool model_trained_ = false;
   kernels::LogisticModel model_;
+  GbdtModel gbdt_;
+  std::int64_t trainings_ = 0;
+  std::size_t last_training_rows_ = 0;
+  double training_seconds_ = 0.0;
   std::uint64_t total_inspections_ = 0;
   std::uint64_t total_hits_ = 0;
   data::AlignedColumn<float> rule_score_;

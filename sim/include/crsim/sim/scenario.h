@@ -21,7 +21,9 @@ struct RunSpec {
   std::int64_t days = 20;           // simulated days; 1..36500
   std::uint64_t seed = 1;           // master seed of every random stream; 0..2^63-1
   std::int64_t warmup_days = 0;     // first days left out of the totals (still in the daily series); 0..days-1
-  std::vector<std::string> strategies = {"random", "topk", "hybrid"};  // non-empty, unique, registered names
+  // Names of the strategy instances compared; non-empty, unique. A name is a registered strategy
+  // (RegisteredStrategyNames()) or has a [strategy.<name>] table that says its kind.
+  std::vector<std::string> strategies = {"random", "topk", "hybrid"};
   std::int64_t chunk_size = 16384;  // declarations per parallel generation chunk; 64..16777216; never changes results
   std::int64_t replications = 1;    // independent replications (distinct random streams); 1..10000
 };
@@ -196,6 +198,21 @@ struct LogisticSpec {
   std::int64_t max_training_rows = 500000;   // most recent inspected declarations kept for training; 2..1e9, >= min
 };
 
+// [risk.gbdt]: the gradient-boosted trees of combination = "gbdt", trained with XGBoost (crsim/sim/gbdt_model.h).
+struct GbdtSpec {
+  std::int64_t trees = 100;                  // boosting rounds (trees) per training; 1..10000
+  std::int64_t max_depth = 6;                // deepest split level of a tree; 1..16
+  double learning_rate = 0.1;                // shrinkage (XGBoost eta); > 0..1
+  double subsample = 0.8;                    // share of training rows sampled for each tree; > 0..1
+  double colsample_bytree = 1.0;             // share of features sampled for each tree; > 0..1
+  double min_child_weight = 1.0;             // least hessian sum in a leaf; >= 0
+  double scale_pos_weight = 1.0;             // weight of a hit (label 1) relative to a non-hit (class weight); > 0
+  std::int64_t max_bin = 256;                // histogram bins per feature (tree_method "hist"); 2..65536
+  std::int64_t retrain_every_days = 7;       // days of feedback between two trainings; 1..10000
+  std::int64_t min_training_rows = 1000;     // inspected declarations needed before the first training; 2..1e9
+  std::int64_t max_training_rows = 500000;   // most recent inspected declarations kept for training; 2..1e9, >= min
+};
+
 // [risk]
 struct RiskSpec {
   double rule_weight = 1.0;                // weight of the rule score in the risk score; >= 0
@@ -205,19 +222,29 @@ struct RiskSpec {
   std::int64_t min_reference_count = 30;   // declarations of a price-reference group (in the window) needed before it is used; 1..1e9
   std::string price_reference = "hs6";     // price-reference groups: "hs6", or "hs6_origin" (HS6 x origin, falling back to HS6 when thin)
   std::int64_t price_window_days = 0;      // days of history in the price references; 0 = all history; 0..36500
-  std::string combination = "weighted_sum";  // "weighted_sum" | "max" | "logistic" (RegisteredCombinations())
+  std::string combination = "weighted_sum";  // "weighted_sum" | "max" | "logistic" | "gbdt" (RegisteredCombinations())
   double trader_ucb_multiplier = 1.0;      // c of the trader uncertainty bonus c x posterior sd (a logistic feature); >= 0
   LogisticSpec logistic;
+  GbdtSpec gbdt;
   std::vector<RuleSpec> rules;
 };
 
-// [strategy.hybrid]
+// [strategy.<name>] with kind "hybrid"
 struct HybridSpec {
   double random_share = 0.1;  // share of each office's capacity spent on uniformly random picks; 0..1
 };
 
+// [strategy.<name>]: one strategy instance of run.strategies. A name without a table is the
+// registered strategy of that name with the default settings.
+struct StrategyInstanceSpec {
+  std::string name;         // the instance name (as in run.strategies, reports and results)
+  std::string kind;         // registered strategy it runs; default: name
+  std::string combination;  // its risk engine's score combination; default: risk.combination
+  HybridSpec hybrid;        // kind "hybrid" only
+};
+
 struct StrategySpec {
-  HybridSpec hybrid;
+  std::vector<StrategyInstanceSpec> instances;  // one per run.strategies entry, in that order
 };
 
 struct ScenarioSpec {
@@ -241,6 +268,10 @@ const std::vector<std::string>& RegisteredCombinations();
 
 // The strategy names the simulator knows, in a stable order.
 const std::vector<std::string>& RegisteredStrategyNames();
+
+// The instance `name` of spec.strategy.instances, or (for a spec not made by the loader) the
+// registered strategy of that name with default settings and risk.combination.
+StrategyInstanceSpec FindStrategyInstance(const ScenarioSpec& spec, const std::string& name);
 
 // Parses and validates; throws crsim::InputError listing every problem. An override is "key=value"
 // with a dotted key and a TOML value (a bare word that is not valid TOML is taken as a string);

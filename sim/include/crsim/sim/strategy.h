@@ -1,11 +1,12 @@
 // Control strategies: which declarations to inspect, under each office's daily capacity.
 //
-// Registered strategies (scenarios and benchmarks pick them by name):
+// Registered strategies (scenarios and benchmarks pick them by name; a [strategy.<name>] table runs
+// one under another name, with its own settings and risk combination):
 //   random  capacity[o] uniformly random declarations of each office o (random priority per
 //           declaration from the kStrategyRandom stream at (day, record)).
 //   topk    the capacity[o] highest risk scores of each office, ties to the lower declaration id.
 //   hybrid  round(random_share x capacity[o]) random picks first, then the highest risk scores
-//           among the rest for the remaining capacity.
+//           among the rest for the remaining capacity (random_share of the instance's table).
 // A strategy reads only declared columns and risk scores (SelectionInputs has no truth in it).
 #pragma once
 
@@ -38,10 +39,13 @@ class Strategy {
   virtual void Select(const SelectionInputs& inputs, std::span<std::uint8_t> selected) const = 0;
 };
 
-using StrategyFactory = std::function<std::unique_ptr<Strategy>(const ScenarioSpec&)>;
+using StrategyFactory = std::function<std::unique_ptr<Strategy>(const StrategyInstanceSpec&, const ScenarioSpec&)>;
 
-// Builds the strategy registered under name; throws std::invalid_argument for an unknown name
-// (scenario validation rejects those earlier, with a hint).
+// Builds the strategy instance (its kind, with its settings); throws std::invalid_argument for an
+// unknown kind (scenario validation rejects those earlier, with a hint).
+std::unique_ptr<Strategy> MakeStrategy(const StrategyInstanceSpec& instance, const ScenarioSpec& spec);
+
+// The same for the instance `name` of the scenario (FindStrategyInstance).
 std::unique_ptr<Strategy> MakeStrategy(std::string_view name, const ScenarioSpec& spec);
 
 // Fills priority[i] with the uniform random priority of record i of the day.
