@@ -570,8 +570,8 @@ std::string ResolveLabel(const data::ImportedDeclarations& train, const std::str
   }
   if (!requested.empty()) {
     if (std::find(labels.begin(), labels.end(), requested) == labels.end()) {
-      throw FileError(train, "the schema has no label \"" + requested + "\" in [labels] (has: " +
-                                 fmt::format("{}", fmt::join(labels, ", ")) + ")");
+      throw InputError({{"--label", 0, 0, "", "the schema has no label \"" + requested + "\" in [labels] (has: " +
+                                                     fmt::format("{}", fmt::join(labels, ", ")) + ")"}});
     }
     return requested;
   }
