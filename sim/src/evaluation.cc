@@ -456,6 +456,8 @@ void CheckXgb(int status, const char* what) {
   if (status != 0) throw std::runtime_error(std::string("XGBoost ") + what + ": " + XGBGetLastError());
 }
 
+constexpr const char* kXgboostThreads = "1";
+
 struct DMatrix {
   DMatrixHandle handle = nullptr;
   DMatrix(std::span<const float> data, std::size_t rows, std::size_t cols) {
@@ -487,9 +489,11 @@ TrainedTreeModel TrainTreeModel(const TreeFeatures& features, const EvaluationOp
   const std::vector<float> label(features.train_label.begin(), features.train_label.end());
   CheckXgb(XGDMatrixSetFloatInfo(train.handle, "label", label.data(), label.size()), "labels");
   Booster booster(&train.handle, 1);
-  // One thread: XGBoost's histogram sums depend on its thread count; one fixed thread makes the
-  // model identical whatever --threads is (training takes well under a second here).
-  booster.Set("nthread", "1");
+  // A FIXED thread count: XGBoost's histogram sums may depend on its thread count, so it does not
+  // follow --threads; the model is identical whatever --threads is. One thread: with two, XGBoost's
+  // OpenMP workers spin-wait, and on this shared 2-core machine under load (load average 13) the
+  // evaluation took 106 s of wall time and 35 s of CPU instead of about 5 s (bench/RESULTS.md).
+  booster.Set("nthread", kXgboostThreads);
   booster.Set("objective", "binary:logistic");
   booster.Set("tree_method", "hist");
   booster.Set("max_depth", std::to_string(options.xgboost_max_depth));
@@ -520,7 +524,7 @@ void PredictTreeMargin(const TrainedTreeModel& model, std::span<const float> fea
   DMatrix matrix(features, rows, cols);
   Booster booster(nullptr, 0);
   CheckXgb(XGBoosterLoadModelFromBuffer(booster.handle, model.json.data(), model.json.size()), "load model");
-  booster.Set("nthread", "1");
+  booster.Set("nthread", kXgboostThreads);
   bst_ulong length = 0;
   const float* out = nullptr;
   CheckXgb(XGBoosterPredict(booster.handle, matrix.handle, /*option_mask: output margin*/ 1, 0, 0, &length, &out),
