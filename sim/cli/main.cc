@@ -163,7 +163,11 @@ int Evaluate(const Options& options) {
   const crsim::data::ImportedDeclarations train = crsim::data::ImportDeclarations(train_csv, schema);
   const std::string label = crsim::sim::ResolveLabel(train, options.label);
   // A test file without the label column is not a schema typo but a file that cannot be evaluated.
-  const std::string& label_column = schema.labels.at(label).csv_column;
+  const auto equals = label.find('=');
+  const std::string& label_column = equals == std::string::npos ? schema.labels.at(label).csv_column
+                                                                : schema.categories.count(label.substr(0, equals)) != 0
+                                                                      ? schema.categories.at(label.substr(0, equals)).csv_column
+                                                                      : schema.columns.at(label.substr(0, equals)).csv_column;
   const auto& test_header = test_csv.header();
   if (std::find(test_header.begin(), test_header.end(), label_column) == test_header.end()) {
     throw crsim::InputError({{options.test_path, 1, 0, label,
@@ -248,7 +252,7 @@ int main(int argc, char** argv) {
   evaluate->add_option("--test", options.test_path, "CSV of a later period, with labels")->required();
   evaluate->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
   evaluate->add_option("--json", options.json_path, "Also write the metrics as JSON: model -> metric -> value");
-  evaluate->add_option("--label", options.label, "Label of [labels] to predict (default: fraud, or the only one)");
+  evaluate->add_option("--label", options.label, "Label to predict: a [labels] column (default: fraud, or the only one), or CATEGORY=VALUE, e.g. critical_fraud=2");
   evaluate->add_option("--export-features", options.export_dir,
                        "Write the tree model's encoded features to DIR (for bench/peers/xgboost_kcs.py)");
   evaluate->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")

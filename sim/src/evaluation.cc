@@ -14,6 +14,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 #include <unordered_map>
@@ -572,6 +573,16 @@ std::string ResolveLabel(const data::ImportedDeclarations& train, const std::str
   for (const data::ImportedColumn& column : train.columns) {
     if (column.kind == data::ImportFieldKind::kLabel) labels.push_back(column.name);
   }
+  if (const auto equals = requested.find('='); equals != std::string::npos) {
+    // "category=value": the label is 1 where the category column has that text (KCS:
+    // critical_fraud=2 for the critical frauds).
+    const data::ImportedColumn* column = train.Find(requested.substr(0, equals));
+    if (column == nullptr || column->dictionary.empty()) {
+      throw InputError({{"--label", 0, 0, "", "\"" + requested.substr(0, equals) +
+                                                  "\" is not a categorical column of the schema ([categories] or an identifier field)"}});
+    }
+    return requested;
+  }
   if (!requested.empty()) {
     if (std::find(labels.begin(), labels.end(), requested) == labels.end()) {
       throw InputError({{"--label", 0, 0, "", "the schema has no label \"" + requested + "\" in [labels] (has: " +
@@ -633,10 +644,36 @@ void CheckEvaluationInput(const data::ImportedDeclarations& train, const data::I
   if (!problems.empty()) throw InputError(std::move(problems));
 }
 
-EvaluationReport Evaluate(const data::ImportedDeclarations& train_file, const data::ImportedDeclarations& test_file,
+namespace {
+// For a label "category=value", a copy of the file with that 0/1 label column appended.
+std::optional<data::ImportedDeclarations> WithDerivedLabel(const data::ImportedDeclarations& file,
+                                                           const std::string& label) {
+  const auto equals = label.find('=');
+  if (equals == std::string::npos) return std::nullopt;
+  const data::ImportedColumn& category = Column(file, label.substr(0, equals));
+  const std::string value = label.substr(equals + 1);
+  data::ImportedDeclarations copy = file;
+  data::ImportedColumn derived{label, data::ImportFieldKind::kLabel, {}, {}, {}, {}};
+  derived.labels.resize(category.integers.size());
+  for (std::size_t i = 0; i < derived.labels.size(); ++i) {
+    derived.labels[i] = category.dictionary[static_cast<std::size_t>(category.integers[i])] == value ? 1 : 0;
+  }
+  copy.columns.push_back(std::move(derived));
+  return copy;
+}
+}  // namespace
+
+EvaluationReport Evaluate(const data::ImportedDeclarations& original_train, const data::ImportedDeclarations& original_test,
                           const EvaluationOptions& options, TreeFeatures* features_out) {
   EvaluationReport report;
-  report.label = ResolveLabel(train_file, options.label);
+  report.label = ResolveLabel(original_train, options.label);
+  const std::optional<data::ImportedDeclarations> derived_train = WithDerivedLabel(original_train, report.label);
+  const std::optional<data::ImportedDeclarations> derived_test =
+      original_test.Find(report.label.substr(0, report.label.find('='))) != nullptr
+          ? WithDerivedLabel(original_test, report.label)
+          : std::nullopt;
+  const data::ImportedDeclarations& train_file = derived_train ? *derived_train : original_train;
+  const data::ImportedDeclarations& test_file = derived_test ? *derived_test : original_test;
   CheckEvaluationInput(train_file, test_file, report.label);
   const Encoding encoding = LearnEncoding(train_file);
   const EncodedFile train = Encode(train_file, train_file, encoding, report.label);

@@ -263,6 +263,19 @@ TEST_F(PlantedSignalTest, TestPeriodMustFollowTheTrainingPeriod) {
   }
 }
 
+TEST_F(PlantedSignalTest, ALabelDerivedFromACategoryEqualsTheSameLabelColumn) {
+  // In the planted data the category "critical" is "1" exactly where fraud is 1.
+  EvaluationOptions options;
+  options.label = "critical=1";
+  const EvaluationReport derived = Evaluate(*train_, *test_, options);
+  EXPECT_EQ(derived.label, "critical=1");
+  EXPECT_EQ(EvaluationJson(derived), EvaluationJson(*report_));
+  options.label = "critical=2";  // never present: one class
+  EXPECT_THROW(Evaluate(*train_, *test_, options), InputError);
+  options.label = "nosuch=1";
+  EXPECT_THROW(Evaluate(*train_, *test_, options), InputError);
+}
+
 TEST_F(PlantedSignalTest, OneClassOrUnknownLabelIsAnError) {
   data::ImportedDeclarations no_fraud = *test_;
   for (data::ImportedColumn& column : no_fraud.columns) {

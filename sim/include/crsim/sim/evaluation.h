@@ -67,7 +67,8 @@ RankingMetrics ComputeRankingMetrics(std::span<const float> score, std::span<con
                                      std::span<const double> revenue);
 
 struct EvaluationOptions {
-  std::string label;                 // [labels] column to predict; empty: "fraud", else the only label
+  std::string label;  // [labels] column to predict, or "category=value" (1 where the category has that
+                      // text, e.g. critical_fraud=2); empty: "fraud", else the only label
   double rule_smoothing = 20.0;      // s of the smoothed segment rate (pseudo-declarations)
   std::int64_t rule_min_support = 50;  // training rows a segment needs to become a rule
   double trader_prior_strength = 10.0;
