@@ -20,8 +20,8 @@
 //   logistic    kernels::TrainLogisticModel (Eigen IRLS) on the nine kernels::Feature columns
 //               built from the declared columns and training encodings.
 //   xgboost     gradient-boosted trees trained with XGBoost's C API on a wider matrix (the nine
-//               features, numeric columns, label-encoded categories, target encodings); see
-//               TreeFeatureNames().
+//               features, numeric columns, label-encoded categories, target encodings; see
+//               TreeFeatures::names and docs/evaluate.md).
 // Target encodings used as features of training rows are time-ordered: a training row sees the
 // outcomes of training days strictly before its own, as the test rows see all training days.
 //
