@@ -4,6 +4,8 @@
 //   crsim run FILE [--out DIR] [--threads N] [--seed S] [--replications R] [--set key=value]...
 //   crsim inspect-data FILE [--rows N] [--set key=value]...
 //   crsim import --csv FILE --schema SCHEMA.toml --out FILE.h5 [--threads N] [--skip-bad-rows]
+//   crsim evaluate --train A.csv --test B.csv --schema SCHEMA.toml [--json FILE] [--threads N]
+//                  [--label NAME] [--export-features DIR]
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
 // 1 any other failure.
@@ -12,6 +14,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -22,6 +25,7 @@
 
 #include "crsim/data/declaration_import.h"
 #include "crsim/data/input_error.h"
+#include "crsim/sim/evaluation.h"
 #include "crsim/sim/experiment.h"
 #include "crsim/sim/replications.h"
 #include "crsim/sim/report.h"
@@ -37,6 +41,11 @@ struct Options {
   std::string csv_path;
   std::string schema_path;
   std::string out_file;
+  std::string train_path;
+  std::string test_path;
+  std::string json_path;
+  std::string export_dir;
+  std::string label;
   bool skip_bad_rows = false;
   std::vector<std::string> overrides;
   std::string out_dir;
@@ -133,6 +142,71 @@ int Import(const Options& options) {
   return 0;
 }
 
+void RequireParentDirectory(const std::string& option, const std::string& path) {
+  const std::filesystem::path file = path;
+  std::error_code error;
+  if (file.has_parent_path() && !std::filesystem::is_directory(file.parent_path(), error)) {
+    throw crsim::InputError({{option, 0, 0, "", "directory " + file.parent_path().string() + " does not exist"}});
+  }
+}
+
+int Evaluate(const Options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
+  if (!options.json_path.empty()) RequireParentDirectory("--json", options.json_path);
+  if (!options.export_dir.empty()) RequireParentDirectory("--export-features", options.export_dir);
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+
+  const crsim::data::CsvDocument train_csv = crsim::data::CsvDocument::Load(options.train_path, schema.delimiter);
+  const crsim::data::CsvDocument test_csv = crsim::data::CsvDocument::Load(options.test_path, schema.delimiter);
+  const crsim::data::ImportedDeclarations train = crsim::data::ImportDeclarations(train_csv, schema);
+  const std::string label = crsim::sim::ResolveLabel(train, options.label);
+  // A test file without the label column is not a schema typo but a file that cannot be evaluated.
+  const auto equals = label.find('=');
+  const std::string& label_column = equals == std::string::npos ? schema.labels.at(label).csv_column
+                                                                : schema.categories.count(label.substr(0, equals)) != 0
+                                                                      ? schema.categories.at(label.substr(0, equals)).csv_column
+                                                                      : schema.columns.at(label.substr(0, equals)).csv_column;
+  const auto& test_header = test_csv.header();
+  if (std::find(test_header.begin(), test_header.end(), label_column) == test_header.end()) {
+    throw crsim::InputError({{options.test_path, 1, 0, label,
+                              "the test file has no label column \"" + label_column +
+                                  "\": evaluate needs the true outcome of every test declaration"}});
+  }
+  const crsim::data::ImportedDeclarations test = crsim::data::ImportDeclarations(test_csv, schema);
+
+  crsim::sim::EvaluationOptions evaluation_options;
+  evaluation_options.label = label;
+  crsim::sim::TreeFeatures features;
+  const crsim::sim::EvaluationReport report =
+      crsim::sim::Evaluate(train, test, evaluation_options, options.export_dir.empty() ? nullptr : &features);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const auto csv_column = [&](const std::string& field) {
+    const auto it = schema.columns.find(field);
+    return it == schema.columns.end() ? field : "\"" + it->second.csv_column + "\"";
+  };
+  fmt::print("crsim {}: trained on {} ({} rows), tested on {} ({} rows, {:.1f}% {})\n", crsim::sim::CrsimVersion(),
+             options.train_path, report.train_rows, options.test_path, report.test_rows,
+             100.0 * report.test_fraud_share, label);
+  fmt::print("P/R/RR@x = precision / recall / revenue recall when the top x% of test rows by score are inspected;\n"
+             "revenue = {} / 100 x {} of each fraud ({} learned rules)\n\n",
+             csv_column("tariff_rate_percent"), csv_column("value"), report.rule_names.size());
+  fmt::print("{}", crsim::sim::FormatEvaluationTable(report));
+  for (const std::string& note : report.notes) fmt::print("note: {}\n", note);
+  if (!options.json_path.empty()) {
+    crsim::sim::WriteFileAtomically(options.json_path, crsim::sim::EvaluationJson(report));
+    fmt::print("json: {}\n", options.json_path);
+  }
+  if (!options.export_dir.empty()) {
+    crsim::sim::ExportTreeFeatures(options.export_dir, features);
+    fmt::print("tree features: {} ({} columns)\n", options.export_dir, features.names.size());
+  }
+  fmt::print("evaluated in {:.2f} s with {} thread(s)\n", seconds, threads);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,6 +246,18 @@ int main(int argc, char** argv) {
   import->add_flag("--skip-bad-rows", options.skip_bad_rows,
                    "Leave out malformed rows (and report how many) instead of stopping at them");
 
+  CLI::App* evaluate = app.add_subcommand(
+      "evaluate", "Train every risk model on one CSV export and measure how well it selects on a later one");
+  evaluate->add_option("--train", options.train_path, "CSV of the training period")->required();
+  evaluate->add_option("--test", options.test_path, "CSV of a later period, with labels")->required();
+  evaluate->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
+  evaluate->add_option("--json", options.json_path, "Also write the metrics as JSON: model -> metric -> value");
+  evaluate->add_option("--label", options.label, "Label to predict: a [labels] column (default: fraud, or the only one), or CATEGORY=VALUE, e.g. critical_fraud=2");
+  evaluate->add_option("--export-features", options.export_dir,
+                       "Write the tree model's encoded features to DIR (for bench/peers/xgboost_kcs.py)");
+  evaluate->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(CLI::Range(1, 4096));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -184,6 +270,7 @@ int main(int argc, char** argv) {
   try {
     if (validate->parsed()) return Validate(options);
     if (import->parsed()) return Import(options);
+    if (evaluate->parsed()) return Evaluate(options);
     if (inspect->parsed()) return InspectData(options);
     return Run(options, command_line);
   } catch (const crsim::InputError& e) {

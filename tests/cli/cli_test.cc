@@ -297,5 +297,116 @@ TEST_F(CliTest, ImportBadInputExitsWithTwoAndWritesNothing) {
   EXPECT_EQ(no_file.exit_code, 2) << no_file.output;
 }
 
+// The KCS sample fixture split by date: 2021-01-01..03 (26 rows, 5 frauds) to train, 2021-01-04..05
+// (174 rows, 28 frauds) to test. `drop_column` removes one column (by index) from the test file.
+struct EvaluateFiles {
+  std::string train, test;
+};
+
+std::string DropField(const std::string& line, int drop_column) {
+  if (drop_column < 0) return line;
+  std::string out;
+  std::size_t begin = 0;
+  int kept = 0;
+  for (int field = 0; begin <= line.size(); ++field) {
+    std::size_t end = line.find(',', begin);
+    if (end == std::string::npos) end = line.size();
+    if (field != drop_column) out += (kept++ > 0 ? "," : "") + line.substr(begin, end - begin);
+    begin = end + 1;
+  }
+  return out;
+}
+
+EvaluateFiles SplitKcsSample(const std::filesystem::path& dir, const std::string& name, int drop_column = -1,
+                             bool test_header_only = false) {
+  std::ifstream in(std::string(CRSIM_SOURCE_DIR) + "/tests/data/fixtures/kcs_valid_sample.csv");
+  std::string header, line, train, later;
+  std::getline(in, header);
+  while (std::getline(in, line)) {
+    const std::string date = line.substr(line.find(',') + 1, 10);
+    if (date < "2021-01-04") {
+      train += line + "\n";
+    } else if (!test_header_only) {
+      later += DropField(line, drop_column) + "\n";
+    }
+  }
+  const EvaluateFiles files{(dir / (name + "_train.csv")).string(), (dir / (name + "_test.csv")).string()};
+  std::ofstream(files.train) << header << "\n" << train;
+  std::ofstream(files.test) << DropField(header, drop_column) << "\n" << later;
+  return files;
+}
+
+TEST_F(CliTest, EvaluatePrintsTheTableAndWritesMatchingJson) {
+  const EvaluateFiles files = SplitKcsSample(dir_, "good");
+  const std::string json = (dir_ / "metrics.json").string();
+  const Outcome outcome = RunCli("evaluate --train " + files.train + " --test " + files.test + " --schema " +
+                                 std::string(CRSIM_SOURCE_DIR) + "/data/schemas/kcs.toml --threads 2 --json " + json);
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("(26 rows)"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("(174 rows, 16.1% fraud)"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("\"Tax Rate\" / 100 x \"Item Price\""), std::string::npos) << outcome.output;
+  for (const char* model : {"rules", "unit_value", "trader", "logistic", "xgboost"}) {
+    EXPECT_NE(outcome.output.find(std::string("\n") + model + " "), std::string::npos) << model;
+  }
+  std::ifstream in(json);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"xgboost\": {\"precision@1\": "), std::string::npos) << text;
+  EXPECT_NE(text.find("\"auc\": "), std::string::npos) << text;
+  // Same run on one thread: the same JSON, byte for byte.
+  const Outcome one = RunCli("evaluate --train " + files.train + " --test " + files.test + " --schema " +
+                             std::string(CRSIM_SOURCE_DIR) + "/data/schemas/kcs.toml --threads 1 --json " + json + "1");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  std::ifstream in1(json + "1");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in1)), std::istreambuf_iterator<char>()), text);
+}
+
+TEST_F(CliTest, EvaluateBadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
+  const std::string schema = std::string(CRSIM_SOURCE_DIR) + "/data/schemas/kcs.toml";
+  const EvaluateFiles good = SplitKcsSample(dir_, "good");
+  const EvaluateFiles no_labels = SplitKcsSample(dir_, "nolabel", 20);  // "Fraud"
+  const EvaluateFiles no_tax = SplitKcsSample(dir_, "notax", 15);       // "Tax Rate"
+  const EvaluateFiles no_rows = SplitKcsSample(dir_, "norows", -1, true);
+  const std::string schema_without_labels = Write("nolabels.toml", [&] {
+    std::ifstream in(schema);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.substr(0, text.find("[labels]"));
+  }());
+  struct Case {
+    std::string name, arguments;
+    std::vector<std::string> expected;
+  };
+  const std::vector<Case> cases = {
+      {"unknown file", "--train " + (dir_ / "none.csv").string() + " --test " + good.test + " --schema " + schema,
+       {"none.csv"}},
+      {"test without labels", "--train " + good.train + " --test " + no_labels.test + " --schema " + schema,
+       {"nolabel_test.csv:1", "no label column \"Fraud\""}},
+      {"schema mismatch", "--train " + good.train + " --test " + no_tax.test + " --schema " + schema,
+       {"\"Tax Rate\" is not in the header of", "notax_test.csv"}},
+      {"no rows", "--train " + good.train + " --test " + no_rows.test + " --schema " + schema,
+       {"norows_test.csv", "no rows"}},
+      {"test period not after training", "--train " + good.test + " --test " + good.train + " --schema " + schema,
+       {"good_train.csv", "starts on 2021-01-01", "not after the training period (which ends on 2021-01-05)"}},
+      {"schema without labels", "--train " + good.train + " --test " + good.test + " --schema " + schema_without_labels,
+       {"no [labels] column"}},
+      {"unknown label", "--train " + good.train + " --test " + good.test + " --schema " + schema + " --label fraudd",
+       {"no label \"fraudd\""}},
+      {"json directory missing", "--train " + good.train + " --test " + good.test + " --schema " + schema +
+                                     " --json " + (dir_ / "nodir" / "m.json").string(),
+       {"--json", "does not exist"}},
+  };
+  const std::string json = (dir_ / "metrics.json").string();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string arguments = c.arguments.find("--json") == std::string::npos ? c.arguments + " --json " + json : c.arguments;
+    const Outcome outcome = RunCli("evaluate " + arguments + " --export-features " + (dir_ / "features").string());
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+    for (const std::string& expected : c.expected) {
+      EXPECT_NE(outcome.output.find(expected), std::string::npos) << expected << "\n" << outcome.output;
+    }
+    EXPECT_FALSE(std::filesystem::exists(json));
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "features"));
+  }
+}
+
 }  // namespace
 }  // namespace crsim
