@@ -46,7 +46,19 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
   for (const float w : typology_weight_) enabled_weight += w;
   prohibited_share_ = typology_weight_[kProhibitedIndex] > 0.0f ? typology_weight_[kProhibitedIndex] / enabled_weight : 0.0f;
   route_reveal_probability_ = static_cast<float>(fraud.origin_misdeclaration.route_reveal_probability);
-  country_table_ = AliasTable(world.country_weight);
+  const ArrivalSpec& arrivals = spec.arrivals;
+  if (arrivals.hub_countries.empty()) {
+    country_table_ = AliasTable(world.country_weight);
+  } else {
+    country_table_ = AliasTable(arrivals.hub_weights);
+    for (const std::string& iso : arrivals.hub_countries) {
+      hub_country_.push_back(static_cast<std::uint16_t>(
+          std::find(world.country_iso.begin(), world.country_iso.end(), iso) - world.country_iso.begin()));
+    }
+  }
+  if (!arrivals.transport_modes.empty()) transport_mode_table_ = AliasTable(arrivals.transport_mode_weights);
+  extra_block_ = transport_mode_table_.size() > 0;
+  for (const AliasTable& table : world.administration_office_table) extra_block_ = extra_block_ || table.size() > 0;
 }
 
 std::uint64_t Generator::DeclarationCount(std::int64_t day) const {
@@ -143,12 +155,19 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const std::uint16_t origin =
       traders.portfolio_origin[static_cast<std::size_t>(trader) * traders.portfolio_origin_width +
                                UniformIndex(pick[3], traders.portfolio_origin_width)];
+  const RandomBlock extra = extra_block_ ? random_.Block(Stream::kGenerate, day_word, record, 5) : RandomBlock{};
   std::uint16_t office = attributes.home_office;
   if (UniformDouble(place[0]) >= spec_.traders.home_office_share) {
     const std::uint32_t first = world_.administration_first_office[attributes.administration];
     const std::uint32_t offices = world_.administration_first_office[attributes.administration + 1] - first;
-    office = static_cast<std::uint16_t>(first + UniformIndex(place[1], offices));
+    const AliasTable& office_table = world_.administration_office_table[attributes.administration];
+    office = static_cast<std::uint16_t>(
+        first + (office_table.size() == 0 ? UniformIndex(place[1], offices) : office_table.Sample(extra[2], extra[3])));
   }
+  const std::uint16_t transport_mode =
+      transport_mode_table_.size() == 0
+          ? std::uint16_t{0}
+          : static_cast<std::uint16_t>(1 + transport_mode_table_.Sample(extra[0], extra[1]));
   const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
   bool attempt = UniformDouble(cheat[0]) < fraud_rate;
   bool deterred = false;
@@ -164,7 +183,10 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const std::uint32_t true_hs6 =
       traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width + hs6_slot];
   const auto normals = StandardNormalPairFloat(place[2], place[3]);
-  const float quantity = std::exp(attributes.log_quantity_mean + normals[0]);
+  const float quantity =
+      catalogue.is_explicit()
+          ? std::exp(catalogue.log_quantity_mean[true_hs6] + catalogue.log_quantity_sd[true_hs6] * normals[0])
+          : std::exp(attributes.log_quantity_mean + normals[0]);
   const float unit_price = std::exp(catalogue.log_price_mean[true_hs6] + catalogue.log_price_sd[true_hs6] * normals[1]);
   const float true_value = quantity * unit_price;
 
@@ -255,7 +277,8 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   if (route_revealed) {
     departure = origin;
   } else if (UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
-    departure = static_cast<std::uint16_t>(country_table_.Sample(route[1], route[2]));
+    const std::uint32_t hub = country_table_.Sample(route[1], route[2]);
+    departure = static_cast<std::uint16_t>(hub_country_.empty() ? hub : hub_country_[hub]);
   }
 
   declared.declaration_id[row] = (static_cast<std::uint64_t>(day) << 32) | record;
@@ -269,6 +292,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   declared.unit_value[row] = declared_value / declared_quantity;
   declared.trader_age_days[row] = static_cast<float>(day - attributes.registration_day);
   declared.departure[row] = departure;
+  declared.transport_mode[row] = transport_mode;
   truth.fraud_type[row] = fraud_type;
   truth.true_value[row] = true_value;
   truth.true_hs6[row] = true_hs6;
