@@ -60,6 +60,7 @@ crsim::data::ImportedDeclarations ImportCsv(const std::string& csv_path, const c
 }
 
 int Calibrate(const Options& options) {
+  crsim::sim::CheckOutputPath(options.out_file, "--out");
   const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
   const crsim::data::ImportedDeclarations imported = ImportCsv(options.csv_path, schema);
   crsim::sim::CalibrationOptions calibration;
@@ -73,6 +74,7 @@ int Calibrate(const Options& options) {
 }
 
 int Fidelity(const Options& options) {
+  if (!options.json_file.empty()) crsim::sim::CheckOutputPath(options.json_file, "--json");
   const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path);
   const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
   const crsim::data::ImportedDeclarations imported = ImportCsv(options.csv_path, schema);

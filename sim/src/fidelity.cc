@@ -276,7 +276,7 @@ std::string FidelityReportJson(const FidelityReport& report) {
   return out;
 }
 
-void WriteTextFileAtomically(const std::filesystem::path& path, const std::string& text, const std::string& option) {
+void CheckOutputPath(const std::filesystem::path& path, const std::string& option) {
   std::error_code error;
   if (path.empty()) throw InputError({{option, 0, 0, "", "the output path is empty"}});
   if (path.has_parent_path() && !std::filesystem::is_directory(path.parent_path(), error)) {
@@ -285,6 +285,11 @@ void WriteTextFileAtomically(const std::filesystem::path& path, const std::strin
   if (std::filesystem::is_directory(path, error)) {
     throw InputError({{option, 0, 0, "", path.string() + " is a directory"}});
   }
+}
+
+void WriteTextFileAtomically(const std::filesystem::path& path, const std::string& text, const std::string& option) {
+  CheckOutputPath(path, option);
+  std::error_code error;
   std::filesystem::path temporary = path;
   temporary += ".tmp-" + std::to_string(::getpid());
   std::FILE* file = std::fopen(temporary.c_str(), "wb");

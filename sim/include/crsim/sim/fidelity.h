@@ -82,6 +82,9 @@ FidelityReport CompareSamples(const DeclarationSample& real, const DeclarationSa
 std::string FormatFidelityReport(const FidelityReport& report);
 std::string FidelityReportJson(const FidelityReport& report);
 
+// Throws InputError (naming `option`) when path is empty, is a directory, or its directory does not exist.
+void CheckOutputPath(const std::filesystem::path& path, const std::string& option);
+
 // Writes text to path atomically (a temporary file beside it, then rename); throws InputError when
 // the directory does not exist, std::runtime_error when writing fails.
 void WriteTextFileAtomically(const std::filesystem::path& path, const std::string& text, const std::string& option);
