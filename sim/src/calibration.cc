@@ -197,10 +197,12 @@ std::string CalibrateScenario(const data::ImportedDeclarations& imported, const 
 
   // Countries, hubs, modes, offices.
   std::map<std::string, double> origin_counts, hub_counts, mode_counts, office_counts;
+  std::map<int, std::map<std::string, double>> chapter_origin_counts;
   std::size_t indirect = 0;
   for (std::size_t i = 0; i < rows; ++i) {
     const std::string& o = Text(origin, i);
     origin_counts[o] += 1.0;
+    chapter_origin_counts[hs6.integers[i] / 10000][o] += 1.0;
     if (departure != nullptr && Text(*departure, i) != o) {
       ++indirect;
       hub_counts[Text(*departure, i)] += 1.0;
@@ -364,6 +366,12 @@ std::string CalibrateScenario(const data::ImportedDeclarations& imported, const 
         "log_quantity_sd = {}}},\n",
         codes[c], Num(code_count[c]), Num(code_tariff[c]), Num(price[c].mean), Num(price[c].sd), Num(quantity[c].mean),
         Num(quantity[c].sd));
+  }
+  out += "]\nchapter_origins = [\n";
+  for (const auto& [chapter, counts] : chapter_origin_counts) {
+    const auto ranked = Ranked(counts);
+    out += fmt::format("  {{chapter = {}, origins = {}, weights = {}}},\n", chapter, StringArray(labels_of(ranked)),
+                       NumberArray(weights_of(ranked)));
   }
   out += "]\n";
   try {

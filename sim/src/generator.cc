@@ -152,7 +152,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const RandomBlock cheat = random_.Block(Stream::kGenerate, day_word, record, 2);
   const RandomBlock route = random_.Block(Stream::kGenerate, day_word, record, 3);
   std::uint32_t hs6_slot = UniformIndex(pick[2], traders.portfolio_hs6_width);
-  const std::uint16_t origin =
+  std::uint16_t origin =
       traders.portfolio_origin[static_cast<std::size_t>(trader) * traders.portfolio_origin_width +
                                UniformIndex(pick[3], traders.portfolio_origin_width)];
   const RandomBlock extra = extra_block_ ? random_.Block(Stream::kGenerate, day_word, record, 5) : RandomBlock{};
@@ -182,6 +182,10 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   }
   const std::uint32_t true_hs6 =
       traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width + hs6_slot];
+  if (const AliasTable& origins = world_.chapter_origin_table[catalogue.chapter[true_hs6]]; origins.size() > 0) {
+    const RandomBlock words = random_.Block(Stream::kGenerate, day_word, record, 6);
+    origin = world_.chapter_origin_country[catalogue.chapter[true_hs6]][origins.Sample(words[0], words[1])];
+  }
   const auto normals = StandardNormalPairFloat(place[2], place[3]);
   const float quantity =
       catalogue.is_explicit()

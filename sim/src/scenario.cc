@@ -64,7 +64,8 @@ constexpr std::string_view kCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
     "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max",
     "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur",
-    "additional_duties", "codes"};
+    "additional_duties", "codes", "chapter_origins"};
+constexpr std::string_view kChapterOriginsKeys[] = {"chapter", "origins", "weights"};
 // The synthetic-catalogue keys that an explicit catalogue (catalogue.codes) replaces.
 constexpr std::string_view kSyntheticCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
@@ -124,6 +125,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[catalogue]", kCatalogueKeys},
     {"[[catalogue.additional_duties]]", kAdditionalDutyKeys},
     {"[[catalogue.codes]]", kCatalogueCodeKeys},
+    {"[[catalogue.chapter_origins]]", kChapterOriginsKeys},
     {"[[administrations]]", kAdministrationKeys},
     {"[traders]", kTraderKeys},
     {"[fraud]", kFraudKeys},
@@ -293,6 +295,7 @@ class ScenarioValidator {
     ReadAdditionalDuties(root, spec);
     ReadCatalogueCodes(root, spec.catalogue);
     ReadHubCountries(root, spec);
+    ReadChapterOrigins(root, spec);
     ReadAdministrations(root, spec.administrations);
     ReadTraders(root, spec.traders);
     ReadFraud(root, spec);
@@ -605,6 +608,46 @@ class ScenarioValidator {
     CheckUnique(hubs, "arrivals.hub_countries", arrivals.hub_countries, "hub country");
     const toml::array* weights = ReadNumberArray(table, "arrivals", "hub_weights", arrivals.hub_weights, GreaterThan(0));
     CheckSameLength(table, hubs, weights, "arrivals.hub_countries", "arrivals.hub_weights");
+  }
+
+  // catalogue.chapter_origins; needs the countries already read.
+  void ReadChapterOrigins(const toml::table& root, ScenarioSpec& spec) {
+    const toml::table* catalogue = root.get("catalogue") == nullptr ? nullptr : root.get("catalogue")->as_table();
+    const toml::array* tables =
+        ReadArray(catalogue, "catalogue", "chapter_origins", "an array of tables (catalogue.chapter_origins)");
+    if (tables == nullptr) return;
+    std::map<std::int64_t, std::size_t> seen;
+    for (std::size_t i = 0; i < tables->size(); ++i) {
+      const toml::node& element = *tables->get(i);
+      const std::string path = JoinIndex("catalogue.chapter_origins", i);
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        ReportType(element, path, "a table {chapter = ..., origins = [...], weights = [...]}");
+        continue;
+      }
+      CheckKeys(*table, path, kChapterOriginsKeys);
+      ChapterOriginsSpec entry;
+      const Field chapter = ReadInt(table, path, "chapter", entry.chapter, 1, 97);
+      if (chapter.node == nullptr) Report(*table, path + ".chapter", "missing required key \"chapter\"");
+      if (chapter.ok && entry.chapter == 77) {
+        Report(*chapter.node, path + ".chapter", "HS chapter 77 does not exist (reserved for future use)");
+      } else if (chapter.ok) {
+        if (auto [it, inserted] = seen.emplace(entry.chapter, i); !inserted) {
+          Report(*chapter.node, path + ".chapter",
+                 fmt::format("duplicate chapter {} (first at catalogue.chapter_origins[{}])", entry.chapter, it->second));
+        }
+      }
+      const toml::array* origins = ReadCountryCodes(table, path, "origins", CountryCodes(spec), entry.origins);
+      CheckUnique(origins, path + ".origins", entry.origins, "origin");
+      const toml::array* weights = ReadNumberArray(table, path, "weights", entry.weights, GreaterThan(0));
+      if (origins == nullptr || origins->empty()) {
+        Report(origins != nullptr ? static_cast<const toml::node&>(*origins) : *table, path + ".origins",
+               "at least one origin is required");
+      } else {
+        CheckSameLength(table, origins, weights, path + ".origins", path + ".weights");
+      }
+      spec.catalogue.chapter_origins.push_back(std::move(entry));
+    }
   }
 
   // An array of numbers in `range`; nullptr when absent. Invalid elements are reported and left out.

@@ -333,6 +333,16 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   }
   world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
   world.duties = BuildDuties(spec, world.country_iso);
+  world.chapter_origin_table.resize(98);
+  world.chapter_origin_country.resize(98);
+  for (const ChapterOriginsSpec& entry : spec.catalogue.chapter_origins) {
+    const auto chapter = static_cast<std::size_t>(entry.chapter);
+    world.chapter_origin_table[chapter] = AliasTable(entry.weights);
+    for (const std::string& iso : entry.origins) {
+      world.chapter_origin_country[chapter].push_back(static_cast<std::uint16_t>(
+          std::find(world.country_iso.begin(), world.country_iso.end(), iso) - world.country_iso.begin()));
+    }
+  }
   world.traders = BuildTraders(spec, world, random);
   return world;
 }

@@ -388,6 +388,38 @@ TEST(CalibratedKeysTest, BadValuesAreReportedWithKeyAndPosition) {
   EXPECT_NE(problems.find("catalogue.codes[2].tarif: unknown key \"tarif\"; did you mean \"tariff\"?"),
             std::string::npos)
       << problems;
+  const std::string origins = Problems(Minimal(
+      "", "",
+      "[catalogue]\nchapter_origins = [{chapter = 77, origins = [\"CN\"], weights = [1]},"
+      " {chapter = 39, origins = [\"CN\", \"FR\"], weights = [1, 2]}, {chapter = 39, origins = [\"US\"], weights = [1, 2]}]"));
+  EXPECT_NE(origins.find("catalogue.chapter_origins[0].chapter: HS chapter 77 does not exist"), std::string::npos)
+      << origins;
+  EXPECT_NE(origins.find("catalogue.chapter_origins[1].origins[1]: origin \"FR\" is not in [countries]"),
+            std::string::npos)
+      << origins;
+  EXPECT_NE(origins.find("catalogue.chapter_origins[2].chapter: duplicate chapter 39 (first at "
+                         "catalogue.chapter_origins[1])"),
+            std::string::npos)
+      << origins;
+  EXPECT_NE(origins.find("catalogue.chapter_origins[2].weights: must have one weight per element of "
+                         "catalogue.chapter_origins[2].origins (1), got 2"),
+            std::string::npos)
+      << origins;
+}
+
+// A chapter's origin table decides the origin of its declarations; other chapters keep portfolios.
+TEST(CalibratedKeysTest, ChapterOriginsDecideTheOriginOfTheirChapter) {
+  const ScenarioSpec spec = ParseScenario(
+      Minimal("", "",
+              "[catalogue]\nchapters = 2\nheadings_per_chapter = 1\nsubheadings_per_heading = 1\n"
+              "chapter_origins = [{chapter = 1, origins = [\"US\"], weights = [1]}]"),
+      "t.toml");
+  const DeclarationSample sample = GenerateSample(spec, 4000);
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (std::size_t i = 0; i < sample.hs6.size(); ++i) ++counts[sample.hs_chapter[i]][sample.origin[i]];
+  EXPECT_EQ(counts["01"].size(), 1u);
+  EXPECT_GT(counts["01"]["US"], 0);
+  EXPECT_EQ(counts["97"].size(), 2u) << "chapter 97 draws from portfolios over CN and US";
 }
 
 // Scenarios without the new keys build the same world as before: uniform offices, labels = names,

@@ -537,7 +537,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "chapters", "headings_per_chapter", "subheadings_per_heading", "tariff_min", "tariff_max", "log_price_mean",
       "log_price_chapter_sd", "log_price_code_sd", "log_price_sigma_min", "log_price_sigma_max",
       "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur", "additional_duties",
-      "codes",
+      "codes", "chapter_origins", "chapter", "weights",
       // catalogue.codes
       "hs6", "tariff", "log_price_sd", "log_quantity_mean", "log_quantity_sd",
       // [[catalogue.additional_duties]]
@@ -571,7 +571,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
   }
   for (const char* table : {"[run]", "[arrivals]", "[catalogue]", "[countries]", "[[administrations]]",
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
-                                   "[[catalogue.additional_duties]]", "catalogue.codes",
+                                   "[[catalogue.additional_duties]]", "catalogue.codes", "catalogue.chapter_origins",
                                    "[fraud.origin_misdeclaration]",
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
                                    "[fraud.low_value_splitting]", "[fraud.adaptation]",

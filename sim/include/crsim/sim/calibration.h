@@ -15,7 +15,8 @@
 //                tax rate (ties: the lower); log unit price = log(value / mass) and log quantity =
 //                log(mass) over rows with both > 0: per code, mean shrunk towards the chapter's with
 //                kShrinkage pseudo-rows, variance pooled likewise with the chapter's within-code
-//                variance (codes without usable rows take the chapter's, chapters the whole file's).
+//                variance (codes without usable rows take the chapter's, chapters the whole file's);
+//                chapter_origins = per HS chapter, the origins of its rows with their counts.
 //   traders      count = distinct importers; labels = the kTraderLabels most frequent (ties by label);
 //                volume_zipf_exponent solved (bisection) so that the top-50 traders' expected share
 //                equals the real one; portfolio_hs6 / portfolio_origins = declaration-weighted mean

@@ -18,6 +18,8 @@
 //   block 5: only when arrivals.transport_modes or some administration's office_weights are given
 //            (calibrated scenarios): the transport mode (alias over its weights), and the office of a
 //            declaration lodged away from the home office (alias over the office weights).
+//   block 6: only for a code whose chapter has catalogue.chapter_origins: the origin (alias over the
+//            chapter's origin weights), replacing the trader's portfolio origin.
 // With an explicit catalogue (catalogue.codes) the log quantity is the code's log-normal
 // (log_quantity_mean + log_quantity_sd x normal) instead of the trader's, with the same normal.
 // With adaptation, the attempt (block 2, word 0) is decided first; the trader then moves it to the

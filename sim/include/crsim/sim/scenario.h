@@ -58,6 +58,13 @@ struct CatalogueCodeSpec {
   double log_quantity_sd = 1.0;      // sd of log quantity; >= 0
 };
 
+// catalogue.chapter_origins: the origins of goods of one HS chapter (written by `crsim calibrate`).
+struct ChapterOriginsSpec {
+  std::int64_t chapter = 0;          // HS chapter 1..97, not 77; unique
+  std::vector<std::string> origins;  // ISO codes, each in [countries], unique, non-empty
+  std::vector<double> weights;       // > 0 each, one per origin
+};
+
 // [catalogue]
 struct CatalogueSpec {
   std::int64_t chapters = 96;                 // real HS chapters used (the first N of 01..97 without 77); 1..96
@@ -79,6 +86,9 @@ struct CatalogueSpec {
   // must then be left out), codes are drawn into portfolios by weight and consignment quantities
   // come from the code's log-normal instead of the trader's.
   std::vector<CatalogueCodeSpec> codes;
+  // Per HS chapter, the origin distribution of its goods; a declaration of a listed chapter draws its
+  // origin from it instead of from the trader's origin portfolio. Empty = portfolios only.
+  std::vector<ChapterOriginsSpec> chapter_origins;
 };
 
 // [countries]: ISO 3166 alpha-2 code = relative trade weight (> 0). At least one country.

@@ -140,6 +140,10 @@ struct World {
   Traders traders;
   // Per administration: alias table over its offices' office_weights (empty table = equal weights).
   std::vector<AliasTable> administration_office_table;
+  // Per HS chapter (index 0..97): alias table over catalogue.chapter_origins' weights and the country
+  // index of each entry; an empty table = origins from the trader's portfolio.
+  std::vector<AliasTable> chapter_origin_table;
+  std::vector<std::vector<std::uint16_t>> chapter_origin_country;
 };
 
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication = 0);
