@@ -81,6 +81,20 @@ TEST_F(CalibrateCliTest, CalibratedFixtureValidatesRunsAndReportsFidelity) {
   EXPECT_EQ(ReadText(again), ReadText(scenario));
 }
 
+// The shared KCS training split (when present): its calibrated scenario (hundreds of KB, 2,368 codes)
+// validates and runs, results file included.
+TEST_F(CalibrateCliTest, SharedTrainingSplitCalibratesValidatesAndRuns) {
+  const std::string train = "/work/shared/data/kcs-customs/df_syn_train_eng.csv";
+  if (!std::filesystem::exists(train)) GTEST_SKIP() << "shared KCS data not present at " << train;
+  const std::string scenario = Path("kcs.toml");
+  const Outcome calibrate = RunCli("calibrate --csv " + train + " --schema " + kSchema + " --out " + scenario);
+  ASSERT_EQ(calibrate.exit_code, 0) << calibrate.output;
+  EXPECT_EQ(RunCli("validate " + scenario).exit_code, 0);
+  const Outcome run = RunCli("run " + scenario + " --out " + Path("out") + " --threads 2");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(Path("out/results.h5")));
+}
+
 TEST_F(CalibrateCliTest, CalibrateBadInputExitsWithTwoAndWritesNothing) {
   const std::string out = Path("s.toml");
   // Missing CSV file.
