@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "crsim/data/input_error.h"
+#include "crsim/sim/fidelity.h"
 #include "crsim/sim/scenario.h"
 
 namespace crsim::sim {
@@ -69,8 +70,8 @@ const data::ImportedColumn& Required(const data::ImportedDeclarations& imported,
   return *column;
 }
 
-const std::string& Text(const data::ImportedColumn& column, std::size_t row) {
-  return column.dictionary[static_cast<std::size_t>(column.integers[row])];
+std::string Text(const data::ImportedColumn& column, std::size_t row) {
+  return CategoryLabel(column.dictionary[static_cast<std::size_t>(column.integers[row])]);
 }
 
 // Expected share of the top `top` of n Zipf-weighted traders with exponent s.
@@ -194,13 +195,19 @@ std::string CalibrateScenario(const data::ImportedDeclarations& imported, const 
   const auto [first_day, last_day] = std::minmax_element(date.integers.begin(), date.integers.end());
   const std::int64_t days = options.days.value_or(static_cast<std::int64_t>(*last_day) - *first_day + 1);
   const double per_day = static_cast<double>(rows) / static_cast<double>(days);
+  if (days > 36500 || per_day < 1.0) {
+    throw InputError({{options.days ? std::string("--days") : imported.source_path, 0, 0, "",
+                       fmt::format("{} rows over {} days: a scenario needs 1..36500 days and at least one declaration "
+                                   "per day{}",
+                                   rows, days, options.days ? "" : " (pass --days to choose the length)")}});
+  }
 
   // Countries, hubs, modes, offices.
   std::map<std::string, double> origin_counts, hub_counts, mode_counts, office_counts;
   std::map<int, std::map<std::string, double>> chapter_origin_counts;
   std::size_t indirect = 0;
   for (std::size_t i = 0; i < rows; ++i) {
-    const std::string& o = Text(origin, i);
+    const std::string o = Text(origin, i);
     origin_counts[o] += 1.0;
     chapter_origin_counts[hs6.integers[i] / 10000][o] += 1.0;
     if (departure != nullptr && Text(*departure, i) != o) {
@@ -345,11 +352,16 @@ std::string CalibrateScenario(const data::ImportedDeclarations& imported, const 
   }
   out += "\n[countries]\n";
   for (const auto& [code, weight] : countries) out += fmt::format("{} = {}\n", code, Num(weight));
-  const double capacity = std::max(1.0, std::round(0.05 * per_day / static_cast<double>(offices.size())));
+  if (offices.size() > 1000) {
+    throw InputError({{imported.source_path, 0, 0, "office",
+                       fmt::format("{} offices; a scenario administration has at most 1000", offices.size())}});
+  }
+  const auto capacity =
+      static_cast<std::int64_t>(std::max(1.0, std::round(0.05 * per_day / static_cast<double>(offices.size()))));
   out += fmt::format(
       "\n[[administrations]]\nname = \"CAL\"\noffices = {}\ninspection_capacity = {}\noffice_weights = {}\n"
       "office_labels = {}\n",
-      offices.size(), Num(capacity), NumberArray(weights_of(offices)), StringArray(labels_of(offices)));
+      offices.size(), capacity, NumberArray(weights_of(offices)), StringArray(labels_of(offices)));
   out += "\n[traders]\n";
   if (importer != nullptr) {
     out += fmt::format("count = {}\nvolume_zipf_exponent = {}\nportfolio_hs6 = {}\nportfolio_origins = {}\n",

@@ -67,6 +67,8 @@ double TopCategoryTvd(const std::vector<std::string>& real, const std::vector<st
   return 0.5 * distance;
 }
 
+std::string CategoryLabel(const std::string& text) { return text.empty() ? std::string("(empty)") : text; }
+
 std::string FormatPercent(double percent) {
   const double rounded = std::round(percent * 1e4) / 1e4;
   return fmt::format("{}", rounded == 0.0 ? 0.0 : rounded);
@@ -87,7 +89,9 @@ void Labels(const data::ImportedDeclarations& imported, const std::string& name,
   const std::vector<std::string>* dictionary = Dictionary(imported, name, &column);
   if (dictionary == nullptr) return;
   out.reserve(column->integers.size());
-  for (const std::int32_t id : column->integers) out.push_back((*dictionary)[static_cast<std::size_t>(id)]);
+  for (const std::int32_t id : column->integers) {
+    out.push_back(CategoryLabel((*dictionary)[static_cast<std::size_t>(id)]));
+  }
 }
 
 }  // namespace

@@ -121,6 +121,13 @@ TEST_F(CalibrateCliTest, CalibrateBadInputExitsWithTwoAndWritesNothing) {
   bad = RunCli("calibrate --csv " + empty + " --schema " + kSchema + " --out " + out);
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("empty.csv: the CSV file has a header but no rows"), std::string::npos) << bad.output;
+  // 200 rows over 36500 days: fewer than one declaration per day.
+  bad = RunCli("calibrate --csv " + kFixture + " --schema " + kSchema + " --out " + out + " --days 36500");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--days: 200 rows over 36500 days: a scenario needs 1..36500 days and at least one "
+                            "declaration per day"),
+            std::string::npos)
+      << bad.output;
   // Output directory that does not exist.
   bad = RunCli("calibrate --csv " + kFixture + " --schema " + kSchema + " --out " + Path("no/such/dir.toml"));
   EXPECT_EQ(bad.exit_code, 2) << bad.output;

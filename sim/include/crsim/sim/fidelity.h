@@ -36,6 +36,10 @@ double KolmogorovSmirnov(std::vector<double> a, std::vector<double> b);
 double TopCategoryTvd(const std::vector<std::string>& real, const std::vector<std::string>& generated,
                       std::size_t top = 50);
 
+// The label of a category whose text is empty in the data: "(empty)" (scenario labels must be
+// non-empty); any other text is its own label.
+std::string CategoryLabel(const std::string& text);
+
 // A percentage as a category label: rounded to 1e-4, shortest form ("8", "6.5", "3.2").
 std::string FormatPercent(double percent);
 

@@ -93,6 +93,14 @@ class Generator {
                   data::DeclaredColumns& declared, data::TruthColumns& truth,
                   const AdaptiveFraudsters* fraudsters) const;
   void RefreshTraderTable(std::int64_t day);
+  // Calibrated-scenario draws, out of line so that the synthetic path stays compact (perf gate):
+  // the office of a declaration lodged away from home by office_weights (block 5), and the code's
+  // quantity, the chapter's origin (block 6) and the transport mode (block 5).
+  [[gnu::noinline]] std::uint32_t WeightedOffice(std::uint32_t administration, std::uint32_t uniform_word,
+                                                 std::uint32_t day_word, std::uint32_t record) const;
+  [[gnu::noinline]] void DrawCalibrated(std::uint32_t day_word, std::uint32_t record, std::uint32_t true_hs6,
+                                        float normal, float& log_quantity, std::uint16_t& origin,
+                                        std::uint16_t& transport_mode) const;
 
   // The per-trader attributes a record reads, packed so that one cache line serves a record.
   struct TraderAttributes {
@@ -113,7 +121,8 @@ class Generator {
   AliasTable country_table_;  // hub countries of indirect routes, by trade weight or arrivals.hub_weights
   std::vector<std::uint16_t> hub_country_;  // country index of each hub (arrivals.hub_countries); empty = identity
   AliasTable transport_mode_table_;         // arrivals.transport_mode_weights; empty = no mode declared
-  bool extra_block_ = false;                // block 5 is drawn (transport modes or office weights)
+  bool office_weighted_ = false;            // some administration has office_weights
+  bool calibrated_ = false;                 // transport modes, an explicit catalogue or chapter origins
   float typology_weight_[data::kNumFraudTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
   float undervaluation_factor_min_ = 0.0f, undervaluation_factor_span_ = 0.0f;
   float quantity_factor_min_ = 0.0f, quantity_factor_span_ = 0.0f;
