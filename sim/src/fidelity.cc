@@ -256,6 +256,8 @@ std::string FormatFidelityReport(const FidelityReport& report) {
   for (const std::string& name : report.not_compared) {
     out += fmt::format("{:<30} not compared: one side lacks the column\n", name);
   }
+  out += "\nKS: two-sample Kolmogorov-Smirnov of the logs (rows > 0). TVD top-50: total variation over the real\n"
+         "file's 50 most frequent categories + other, categories matched by label. Pairs: no target.\n";
   return out;
 }
 
