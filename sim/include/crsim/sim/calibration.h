@@ -25,7 +25,7 @@
 //                rows whose code has a positive tariff (only those can be undervalued or
 //                misclassified, so the realised fraud share matches); without one, no fraud.
 // Required schema fields: date, hs6, value, mass_kg, office, origin. Optional: departure (else the
-// origin), mode, importer (else one trader per row is not assumed: default traders), tariff, fraud.
+// origin), mode, importer (else the default [traders] settings), tariff, fraud.
 #pragma once
 
 #include <cstdint>
