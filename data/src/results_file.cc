@@ -83,7 +83,12 @@ void WriteAttribute(hid_t file, const std::string& object_path, const std::strin
 ResultsFile ResultsFile::Create(const std::filesystem::path& final_path) {
   std::filesystem::path temporary = final_path;
   temporary += ".tmp-" + std::to_string(::getpid());
-  const hid_t file = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  // The 1.8 object-header format stores an attribute too large for the header (over 64 KB, such as
+  // the scenario text of a calibrated scenario with thousands of codes) in dense storage; the
+  // default earliest format cannot hold it at all.
+  Handle access(Check(H5Pcreate(H5P_FILE_ACCESS), "file access property list"), H5Pclose);
+  Check(H5Pset_libver_bounds(access.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set the HDF5 format version");
+  const hid_t file = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
   if (file < 0) Fail("cannot create " + temporary.string());
   return ResultsFile(final_path, temporary, file);
 }

@@ -6,6 +6,8 @@
 //   crsim import --csv FILE --schema SCHEMA.toml --out FILE.h5 [--threads N] [--skip-bad-rows]
 //   crsim evaluate --train A.csv --test B.csv --schema SCHEMA.toml [--json FILE] [--threads N]
 //                  [--label NAME] [--export-features DIR]
+//   crsim calibrate --csv FILE --schema SCHEMA.toml --out SCENARIO.toml [--days N] [--seed S]
+//   crsim fidelity --real FILE --schema SCHEMA.toml --scenario SCENARIO.toml [--rows N] [--json FILE]
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
 // 1 any other failure.
@@ -26,7 +28,9 @@
 #include "crsim/data/declaration_import.h"
 #include "crsim/data/input_error.h"
 #include "crsim/sim/evaluation.h"
+#include "crsim/sim/calibration.h"
 #include "crsim/sim/experiment.h"
+#include "crsim/sim/fidelity.h"
 #include "crsim/sim/replications.h"
 #include "crsim/sim/report.h"
 #include "crsim/sim/scenario.h"
@@ -53,7 +57,45 @@ struct Options {
   std::optional<std::uint64_t> seed;
   std::optional<std::int64_t> replications;
   std::int64_t rows = 1000000;
+  std::optional<std::int64_t> days;
+  std::optional<std::int64_t> fidelity_rows;
+  std::string json_file;
 };
+
+// Imports a CSV with a schema (calibrate and fidelity), every row or an InputError.
+crsim::data::ImportedDeclarations ImportCsv(const std::string& csv_path, const crsim::data::ImportSchema& schema) {
+  const crsim::data::CsvDocument csv = crsim::data::CsvDocument::Load(csv_path, schema.delimiter);
+  return crsim::data::ImportDeclarations(csv, schema);
+}
+
+int Calibrate(const Options& options) {
+  crsim::sim::CheckOutputPath(options.out_file, "--out");
+  const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
+  const crsim::data::ImportedDeclarations imported = ImportCsv(options.csv_path, schema);
+  crsim::sim::CalibrationOptions calibration;
+  calibration.days = options.days;
+  calibration.seed = options.seed.value_or(1);
+  calibration.source_description = options.csv_path + " with schema " + options.schema_path;
+  const std::string text = crsim::sim::CalibrateScenario(imported, schema, calibration);
+  crsim::sim::WriteTextFileAtomically(options.out_file, text, "--out");
+  fmt::print("{}: {} rows -> {}\n", options.csv_path, imported.rows, options.out_file);
+  return 0;
+}
+
+int Fidelity(const Options& options) {
+  if (!options.json_file.empty()) crsim::sim::CheckOutputPath(options.json_file, "--json");
+  const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path);
+  const crsim::data::ImportSchema schema = crsim::data::LoadImportSchema(options.schema_path);
+  const crsim::data::ImportedDeclarations imported = ImportCsv(options.csv_path, schema);
+  const std::int64_t rows = options.fidelity_rows.value_or(imported.rows);
+  const crsim::sim::FidelityReport report = crsim::sim::CompareSamples(
+      crsim::sim::SampleFromImport(imported), crsim::sim::GenerateSample(spec, rows));
+  fmt::print("{} vs {}\n{}", options.csv_path, options.scenario_path, crsim::sim::FormatFidelityReport(report));
+  if (!options.json_file.empty()) {
+    crsim::sim::WriteTextFileAtomically(options.json_file, crsim::sim::FidelityReportJson(report), "--json");
+  }
+  return 0;
+}
 
 int Validate(const Options& options) {
   const crsim::sim::ScenarioSpec spec = crsim::sim::LoadScenarioFile(options.scenario_path, options.overrides);
@@ -257,6 +299,23 @@ int main(int argc, char** argv) {
                        "Write the tree model's encoded features to DIR (for bench/peers/xgboost_kcs.py)");
   evaluate->add_option("--threads", options.threads, "Worker threads (default: all cores); results do not depend on it")
       ->check(CLI::Range(1, 4096));
+  CLI::App* calibrate =
+      app.add_subcommand("calibrate", "Fit the generator to a CSV of real declarations and write a scenario");
+  calibrate->add_option("--csv", options.csv_path, "CSV file, first line a header")->required();
+  calibrate->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
+  calibrate->add_option("--out", options.out_file, "Scenario TOML file to write")->required();
+  calibrate->add_option("--days", options.days, "Days of the scenario (default: the span of the dates)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{36500}));
+  calibrate->add_option("--seed", options.seed, "run.seed of the scenario (default 1)");
+
+  CLI::App* fidelity = app.add_subcommand(
+      "fidelity", "Distance between real declarations and data generated from a scenario, per column");
+  fidelity->add_option("--real", options.csv_path, "CSV file of real declarations")->required();
+  fidelity->add_option("--schema", options.schema_path, "Schema TOML mapping crsim fields to CSV columns")->required();
+  fidelity->add_option("--scenario", options.scenario_path, "Scenario TOML file to generate from")->required();
+  fidelity->add_option("--rows", options.fidelity_rows, "Declarations to generate (default: as many as the real file)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
+  fidelity->add_option("--json", options.json_file, "Also write the table as JSON to this file");
 
   try {
     app.parse(argc, argv);
@@ -271,6 +330,8 @@ int main(int argc, char** argv) {
     if (validate->parsed()) return Validate(options);
     if (import->parsed()) return Import(options);
     if (evaluate->parsed()) return Evaluate(options);
+    if (calibrate->parsed()) return Calibrate(options);
+    if (fidelity->parsed()) return Fidelity(options);
     if (inspect->parsed()) return InspectData(options);
     return Run(options, command_line);
   } catch (const crsim::InputError& e) {

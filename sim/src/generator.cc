@@ -46,7 +46,20 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
   for (const float w : typology_weight_) enabled_weight += w;
   prohibited_share_ = typology_weight_[kProhibitedIndex] > 0.0f ? typology_weight_[kProhibitedIndex] / enabled_weight : 0.0f;
   route_reveal_probability_ = static_cast<float>(fraud.origin_misdeclaration.route_reveal_probability);
-  country_table_ = AliasTable(world.country_weight);
+  const ArrivalSpec& arrivals = spec.arrivals;
+  if (arrivals.hub_countries.empty()) {
+    country_table_ = AliasTable(world.country_weight);
+  } else {
+    country_table_ = AliasTable(arrivals.hub_weights);
+    for (const std::string& iso : arrivals.hub_countries) {
+      hub_country_.push_back(static_cast<std::uint16_t>(
+          std::find(world.country_iso.begin(), world.country_iso.end(), iso) - world.country_iso.begin()));
+    }
+  }
+  if (!arrivals.transport_modes.empty()) transport_mode_table_ = AliasTable(arrivals.transport_mode_weights);
+  for (const AliasTable& table : world.administration_office_table) office_weighted_ = office_weighted_ || table.size() > 0;
+  calibrated_ = transport_mode_table_.size() > 0 || world.catalogue.is_explicit() ||
+                !spec.catalogue.chapter_origins.empty();
 }
 
 std::uint64_t Generator::DeclarationCount(std::int64_t day) const {
@@ -103,6 +116,8 @@ std::uint64_t Generator::FillRows(std::int64_t day, std::size_t begin, std::size
   constexpr std::size_t kTile = 32;
   std::array<RandomBlock, kTile> pick;
   std::array<std::uint32_t, kTile> tile_trader;
+  // No mode is declared outside calibrated scenarios: one fill per chunk instead of a store per record.
+  if (!calibrated_) std::fill(declared.transport_mode.data() + begin, declared.transport_mode.data() + end, std::uint16_t{0});
   for (std::size_t tile_begin = begin; tile_begin < end; tile_begin += kTile) {
     const std::size_t tile_size = std::min(kTile, end - tile_begin);
     // Pass 1: the trader's alias bucket; prefetch its entry.
@@ -127,6 +142,32 @@ std::uint64_t Generator::FillRows(std::int64_t day, std::size_t begin, std::size
   return deterred;
 }
 
+std::uint32_t Generator::WeightedOffice(std::uint32_t administration, std::uint32_t uniform_word, std::uint32_t day_word,
+                                        std::uint32_t record) const {
+  const AliasTable& table = world_.administration_office_table[administration];
+  const std::uint32_t first = world_.administration_first_office[administration];
+  if (table.size() == 0) return UniformIndex(uniform_word, world_.administration_first_office[administration + 1] - first);
+  const RandomBlock extra = random_.Block(Stream::kGenerate, day_word, record, 5);
+  return table.Sample(extra[2], extra[3]);
+}
+
+void Generator::DrawCalibrated(std::uint32_t day_word, std::uint32_t record, std::uint32_t true_hs6, float normal,
+                               float& log_quantity, std::uint16_t& origin, std::uint16_t& transport_mode) const {
+  const Catalogue& catalogue = world_.catalogue;
+  if (catalogue.is_explicit()) {
+    log_quantity = catalogue.log_quantity_mean[true_hs6] + catalogue.log_quantity_sd[true_hs6] * normal;
+  }
+  const std::uint8_t chapter = catalogue.chapter[true_hs6];
+  if (const AliasTable& origins = world_.chapter_origin_table[chapter]; origins.size() > 0) {
+    const RandomBlock words = random_.Block(Stream::kGenerate, day_word, record, 6);
+    origin = world_.chapter_origin_country[chapter][origins.Sample(words[0], words[1])];
+  }
+  if (transport_mode_table_.size() > 0) {
+    const RandomBlock extra = random_.Block(Stream::kGenerate, day_word, record, 5);
+    transport_mode = static_cast<std::uint16_t>(1 + transport_mode_table_.Sample(extra[0], extra[1]));
+  }
+}
+
 bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
                            data::DeclaredColumns& declared, data::TruthColumns& truth,
                            const AdaptiveFraudsters* fraudsters) const {
@@ -140,14 +181,16 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const RandomBlock cheat = random_.Block(Stream::kGenerate, day_word, record, 2);
   const RandomBlock route = random_.Block(Stream::kGenerate, day_word, record, 3);
   std::uint32_t hs6_slot = UniformIndex(pick[2], traders.portfolio_hs6_width);
-  const std::uint16_t origin =
+  std::uint16_t origin =
       traders.portfolio_origin[static_cast<std::size_t>(trader) * traders.portfolio_origin_width +
                                UniformIndex(pick[3], traders.portfolio_origin_width)];
   std::uint16_t office = attributes.home_office;
   if (UniformDouble(place[0]) >= spec_.traders.home_office_share) {
     const std::uint32_t first = world_.administration_first_office[attributes.administration];
     const std::uint32_t offices = world_.administration_first_office[attributes.administration + 1] - first;
-    office = static_cast<std::uint16_t>(first + UniformIndex(place[1], offices));
+    const std::uint32_t pick_office = office_weighted_ ? WeightedOffice(attributes.administration, place[1], day_word, record)
+                                                       : UniformIndex(place[1], offices);
+    office = static_cast<std::uint16_t>(first + pick_office);
   }
   const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
   bool attempt = UniformDouble(cheat[0]) < fraud_rate;
@@ -164,7 +207,12 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   const std::uint32_t true_hs6 =
       traders.portfolio_hs6[static_cast<std::size_t>(trader) * traders.portfolio_hs6_width + hs6_slot];
   const auto normals = StandardNormalPairFloat(place[2], place[3]);
-  const float quantity = std::exp(attributes.log_quantity_mean + normals[0]);
+  float log_quantity = attributes.log_quantity_mean + normals[0];
+  std::uint16_t transport_mode = 0;
+  if (calibrated_) [[unlikely]] {
+    DrawCalibrated(day_word, record, true_hs6, normals[0], log_quantity, origin, transport_mode);
+  }
+  const float quantity = std::exp(log_quantity);
   const float unit_price = std::exp(catalogue.log_price_mean[true_hs6] + catalogue.log_price_sd[true_hs6] * normals[1]);
   const float true_value = quantity * unit_price;
 
@@ -255,7 +303,8 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   if (route_revealed) {
     departure = origin;
   } else if (UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
-    departure = static_cast<std::uint16_t>(country_table_.Sample(route[1], route[2]));
+    const std::uint32_t hub = country_table_.Sample(route[1], route[2]);
+    departure = static_cast<std::uint16_t>(hub_country_.empty() ? hub : hub_country_[hub]);
   }
 
   declared.declaration_id[row] = (static_cast<std::uint64_t>(day) << 32) | record;
@@ -269,6 +318,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   declared.unit_value[row] = declared_value / declared_quantity;
   declared.trader_age_days[row] = static_cast<float>(day - attributes.registration_day);
   declared.departure[row] = departure;
+  if (calibrated_) declared.transport_mode[row] = transport_mode;  // else FillRows zeroes the chunk
   truth.fraud_type[row] = fraud_type;
   truth.true_value[row] = true_value;
   truth.true_hs6[row] = true_hs6;

@@ -58,14 +58,23 @@ using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
                                           "traders", "fraud",    "inspection", "risk",      "strategy"};
 constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
-constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share"};
+constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share", "hub_countries",
+                                             "hub_weights", "transport_modes", "transport_mode_weights"};
 constexpr std::string_view kCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
     "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max",
     "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur",
-    "additional_duties"};
+    "additional_duties", "codes", "chapter_origins"};
+constexpr std::string_view kChapterOriginsKeys[] = {"chapter", "origins", "weights"};
+// The synthetic-catalogue keys that an explicit catalogue (catalogue.codes) replaces.
+constexpr std::string_view kSyntheticCatalogueKeys[] = {
+    "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
+    "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max"};
+constexpr std::string_view kCatalogueCodeKeys[] = {"hs6",          "weight",            "tariff",         "log_price_mean",
+                                                   "log_price_sd", "log_quantity_mean", "log_quantity_sd"};
 constexpr std::string_view kAdditionalDutyKeys[] = {"hs_chapters", "origins", "rate"};
-constexpr std::string_view kAdministrationKeys[] = {"name", "offices", "inspection_capacity", "trade_share"};
+constexpr std::string_view kAdministrationKeys[] = {"name",        "offices",        "inspection_capacity",
+                                                    "trade_share", "office_weights", "office_labels"};
 constexpr std::string_view kTraderKeys[] = {"count",
                                             "volume_zipf_exponent",
                                             "portfolio_hs6",
@@ -74,7 +83,8 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "home_office_share",
                                             "max_age_days",
                                             "honest_new_share",
-                                            "fraud_prone_new_share"};
+                                            "fraud_prone_new_share",
+                                            "labels"};
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
@@ -124,6 +134,8 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[arrivals]", kArrivalKeys},
     {"[catalogue]", kCatalogueKeys},
     {"[[catalogue.additional_duties]]", kAdditionalDutyKeys},
+    {"[[catalogue.codes]]", kCatalogueCodeKeys},
+    {"[[catalogue.chapter_origins]]", kChapterOriginsKeys},
     {"[[administrations]]", kAdministrationKeys},
     {"[traders]", kTraderKeys},
     {"[fraud]", kFraudKeys},
@@ -292,6 +304,9 @@ class ScenarioValidator {
     ReadCatalogue(root, spec.catalogue);
     ReadCountries(root, spec.countries);
     ReadAdditionalDuties(root, spec);
+    ReadCatalogueCodes(root, spec.catalogue);
+    ReadHubCountries(root, spec);
+    ReadChapterOrigins(root, spec);
     ReadAdministrations(root, spec.administrations);
     ReadTraders(root, spec.traders);
     ReadFraud(root, spec);
@@ -589,6 +604,114 @@ class ScenarioValidator {
     const toml::table* table = SubTable(root, "", "arrivals", kArrivalKeys);
     ReadDouble(table, "arrivals", "declarations_per_day", arrivals.declarations_per_day, Between(1, 1e8));
     ReadDouble(table, "arrivals", "indirect_route_share", arrivals.indirect_route_share, Between(0, 1));
+    ReadLabelsWithWeights(table, "arrivals", "transport_modes", "transport_mode_weights", arrivals.transport_modes,
+                          arrivals.transport_mode_weights, "transport mode");
+  }
+
+  // arrivals.hub_countries and hub_weights; needs the countries already read.
+  void ReadHubCountries(const toml::table& root, ScenarioSpec& spec) {
+    const toml::table* table = root.get("arrivals") == nullptr ? nullptr : root.get("arrivals")->as_table();
+    ArrivalSpec& arrivals = spec.arrivals;
+    const toml::array* hubs = ReadCountryCodes(table, "arrivals", "hub_countries", CountryCodes(spec), arrivals.hub_countries);
+    CheckUnique(hubs, "arrivals.hub_countries", arrivals.hub_countries, "hub country");
+    const toml::array* weights = ReadNumberArray(table, "arrivals", "hub_weights", arrivals.hub_weights, GreaterThan(0));
+    CheckSameLength(table, hubs, weights, "arrivals.hub_countries", "arrivals.hub_weights");
+  }
+
+  // catalogue.chapter_origins; needs the countries already read.
+  void ReadChapterOrigins(const toml::table& root, ScenarioSpec& spec) {
+    const toml::table* catalogue = root.get("catalogue") == nullptr ? nullptr : root.get("catalogue")->as_table();
+    const toml::array* tables =
+        ReadArray(catalogue, "catalogue", "chapter_origins", "an array of tables (catalogue.chapter_origins)");
+    if (tables == nullptr) return;
+    std::map<std::int64_t, std::size_t> seen;
+    for (std::size_t i = 0; i < tables->size(); ++i) {
+      const toml::node& element = *tables->get(i);
+      const std::string path = JoinIndex("catalogue.chapter_origins", i);
+      const toml::table* table = element.as_table();
+      if (table == nullptr) {
+        ReportType(element, path, "a table {chapter = ..., origins = [...], weights = [...]}");
+        continue;
+      }
+      CheckKeys(*table, path, kChapterOriginsKeys);
+      ChapterOriginsSpec entry;
+      const Field chapter = ReadInt(table, path, "chapter", entry.chapter, 1, 97);
+      if (chapter.node == nullptr) Report(*table, path + ".chapter", "missing required key \"chapter\"");
+      if (chapter.ok && entry.chapter == 77) {
+        Report(*chapter.node, path + ".chapter", "HS chapter 77 does not exist (reserved for future use)");
+      } else if (chapter.ok) {
+        if (auto [it, inserted] = seen.emplace(entry.chapter, i); !inserted) {
+          Report(*chapter.node, path + ".chapter",
+                 fmt::format("duplicate chapter {} (first at catalogue.chapter_origins[{}])", entry.chapter, it->second));
+        }
+      }
+      const toml::array* origins = ReadCountryCodes(table, path, "origins", CountryCodes(spec), entry.origins);
+      CheckUnique(origins, path + ".origins", entry.origins, "origin");
+      const toml::array* weights = ReadNumberArray(table, path, "weights", entry.weights, GreaterThan(0));
+      if (origins == nullptr || origins->empty()) {
+        Report(origins != nullptr ? static_cast<const toml::node&>(*origins) : *table, path + ".origins",
+               "at least one origin is required");
+      } else {
+        CheckSameLength(table, origins, weights, path + ".origins", path + ".weights");
+      }
+      spec.catalogue.chapter_origins.push_back(std::move(entry));
+    }
+  }
+
+  // An array of numbers in `range`; nullptr when absent. Invalid elements are reported and left out.
+  const toml::array* ReadNumberArray(const toml::table* table, const std::string& path, std::string_view key,
+                                     std::vector<double>& out, const DoubleRange& range) {
+    const toml::array* array = ReadArray(table, path, key, "an array of numbers");
+    if (array == nullptr) return nullptr;
+    out.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      double value = 0.0;
+      if (CheckDouble(*array->get(i), JoinIndex(JoinKey(path, key), i), value, range)) out.push_back(value);
+    }
+    return array;
+  }
+
+  // Every element of a string array is non-empty and unique.
+  void CheckUnique(const toml::array* array, const std::string& key, const std::vector<std::string>& values,
+                   std::string_view what) {
+    if (array == nullptr) return;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < values.size() && i < array->size(); ++i) {
+      if (values[i].empty()) {
+        Report(*array->get(i), JoinIndex(key, i), fmt::format("{} must not be empty", what));
+      } else if (!seen.insert(values[i]).second) {
+        Report(*array->get(i), JoinIndex(key, i), fmt::format("duplicate {} \"{}\"", what, values[i]));
+      }
+    }
+  }
+
+  // Two arrays that must have the same length (both present or both absent).
+  void CheckSameLength(const toml::table* table, const toml::array* labels, const toml::array* weights,
+                       const std::string& labels_key, const std::string& weights_key) {
+    if (labels == nullptr && weights == nullptr) return;
+    if (labels == nullptr || weights == nullptr) {
+      Report(labels != nullptr ? static_cast<const toml::node&>(*labels)
+                               : (weights != nullptr ? static_cast<const toml::node&>(*weights) : *table),
+             labels == nullptr ? labels_key : weights_key,
+             fmt::format("{} and {} go together: give both or neither", labels_key, weights_key));
+      return;
+    }
+    if (labels->size() != weights->size()) {
+      Report(*weights, weights_key,
+             fmt::format("must have one weight per element of {} ({}), got {}", labels_key, labels->size(),
+                         weights->size()));
+    }
+  }
+
+  // A label array (unique, non-empty strings) with its weight array (> 0, same length).
+  void ReadLabelsWithWeights(const toml::table* table, const std::string& path, std::string_view labels_key,
+                             std::string_view weights_key, std::vector<std::string>& labels,
+                             std::vector<double>& weights, std::string_view what) {
+    std::vector<StringElement> elements;
+    const toml::array* label_array = ReadStringArray(table, path, labels_key, labels, elements);
+    CheckUnique(label_array, JoinKey(path, labels_key), labels, what);
+    const toml::array* weight_array = ReadNumberArray(table, path, weights_key, weights, GreaterThan(0));
+    CheckSameLength(table, label_array, weight_array, JoinKey(path, labels_key), JoinKey(path, weights_key));
   }
 
   // ---- [catalogue]
@@ -622,6 +745,56 @@ class ScenarioValidator {
     ReadDoubleRange(table, path, "specific_duty_min", "specific_duty_max", catalogue.specific_duty_min,
                     catalogue.specific_duty_max, AtLeast(0));
     ReadDouble(table, path, "duty_relief_threshold_eur", catalogue.duty_relief_threshold_eur, AtLeast(0));
+  }
+
+  // ---- catalogue.codes: the explicit catalogue.
+  void ReadCatalogueCodes(const toml::table& root, CatalogueSpec& catalogue) {
+    const toml::table* table = root.get("catalogue") == nullptr ? nullptr : root.get("catalogue")->as_table();
+    const toml::array* codes = ReadArray(table, "catalogue", "codes", "an array of tables (catalogue.codes)");
+    if (codes == nullptr) return;
+    if (codes->empty()) {
+      Report(*codes, "catalogue.codes", "at least one code is required (leave the key out for the synthetic catalogue)");
+      return;
+    }
+    for (const std::string_view key : kSyntheticCatalogueKeys) {
+      if (const toml::node* node = table->get(key)) {
+        Report(*node, JoinKey("catalogue", key),
+               "has no effect with an explicit catalogue (catalogue.codes): leave it out");
+      }
+    }
+    std::map<std::int64_t, std::size_t> seen;
+    for (std::size_t i = 0; i < codes->size(); ++i) {
+      const toml::node& element = *codes->get(i);
+      const std::string path = JoinIndex("catalogue.codes", i);
+      const toml::table* code_table = element.as_table();
+      if (code_table == nullptr) {
+        ReportType(element, path, "a table {hs6 = ..., weight = ..., ...}");
+        continue;
+      }
+      CheckKeys(*code_table, path, kCatalogueCodeKeys);
+      CatalogueCodeSpec code;
+      const Field hs6 = ReadInt(code_table, path, "hs6", code.hs6, 10000, 979999);
+      if (hs6.node == nullptr) Report(*code_table, path + ".hs6", "missing required key \"hs6\"");
+      if (hs6.ok) {
+        if (code.hs6 / 10000 == 77) {
+          Report(*hs6.node, path + ".hs6", "HS chapter 77 does not exist (reserved for future use)");
+        } else if (auto [it, inserted] = seen.emplace(code.hs6, i); !inserted) {
+          Report(*hs6.node, path + ".hs6", fmt::format("duplicate HS6 code {:06d} (first at catalogue.codes[{}])",
+                                                       code.hs6, it->second));
+        }
+      }
+      ReadDouble(code_table, path, "weight", code.weight, GreaterThan(0));
+      ReadDouble(code_table, path, "tariff", code.tariff, Between(0, 10));
+      for (const auto& [key, out] : {std::pair<std::string_view, double*>{"log_price_mean", &code.log_price_mean},
+                                     {"log_quantity_mean", &code.log_quantity_mean}}) {
+        if (ReadDouble(code_table, path, key, *out, AnyFinite()).node == nullptr) {
+          Report(*code_table, JoinKey(path, key), fmt::format("missing required key \"{}\"", key));
+        }
+      }
+      ReadDouble(code_table, path, "log_price_sd", code.log_price_sd, AtLeast(0));
+      ReadDouble(code_table, path, "log_quantity_sd", code.log_quantity_sd, AtLeast(0));
+      catalogue.codes.push_back(code);
+    }
   }
 
   // Reads key_min and key_max, both in `range`, and checks key_min <= key_max.
@@ -668,7 +841,8 @@ class ScenarioValidator {
       const std::string& code = out[i];
       if (std::find(country_codes.begin(), country_codes.end(), code) != country_codes.end()) continue;
       Report(*elements[i].node, JoinIndex(JoinKey(path, key), elements[i].index),
-             fmt::format("{} \"{}\" is not in [countries]{}", key == "transit_countries" ? "transit country" : "origin",
+             fmt::format("{} \"{}\" is not in [countries]{}", key == "transit_countries" ? "transit country"
+                                                 : (key == "hub_countries" ? "hub country" : "origin"),
                          code, HintSuffix(code, country_codes)));
     }
     return array;
@@ -817,6 +991,20 @@ class ScenarioValidator {
       ReadInt(table, path, "offices", administration.offices, 1, 1000);
       ReadInt(table, path, "inspection_capacity", administration.inspection_capacity, 0, 10000000);
       ReadDouble(table, path, "trade_share", administration.trade_share, GreaterThan(0));
+      const toml::array* weights =
+          ReadNumberArray(table, path, "office_weights", administration.office_weights, GreaterThan(0));
+      if (weights != nullptr && static_cast<std::int64_t>(weights->size()) != administration.offices) {
+        Report(*weights, path + ".office_weights",
+               fmt::format("must have one weight per office ({}), got {}", administration.offices, weights->size()));
+      }
+      std::vector<StringElement> label_elements;
+      const toml::array* labels =
+          ReadStringArray(table, path, "office_labels", administration.office_labels, label_elements);
+      CheckUnique(labels, path + ".office_labels", administration.office_labels, "office label");
+      if (labels != nullptr && static_cast<std::int64_t>(labels->size()) != administration.offices) {
+        Report(*labels, path + ".office_labels",
+               fmt::format("must have one label per office ({}), got {}", administration.offices, labels->size()));
+      }
       total_offices += administration.offices;
       administrations.push_back(std::move(administration));
     }
@@ -840,6 +1028,13 @@ class ScenarioValidator {
     ReadInt(table, path, "max_age_days", traders.max_age_days, 1, 36500);
     ReadDouble(table, path, "honest_new_share", traders.honest_new_share, Between(0, 1));
     ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
+    std::vector<StringElement> label_elements;
+    const toml::array* labels = ReadStringArray(table, path, "labels", traders.labels, label_elements);
+    CheckUnique(labels, "traders.labels", traders.labels, "trader label");
+    if (labels != nullptr && static_cast<std::int64_t>(labels->size()) > traders.count) {
+      Report(*labels, "traders.labels",
+             fmt::format("at most one label per trader ({}), got {}", traders.count, labels->size()));
+    }
   }
 
   // The [fraud.<name>] table of a typology: its enabled and weight keys. `table` is nullptr when

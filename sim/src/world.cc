@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@ enum WorldEntity : std::uint32_t {
   kChapterEntity = 1,
   kCodeEntity = 2,
   kTraderEntity = 3,
+  kTraderOfficeEntity = 4,  // home office drawn by office_weights
 };
 
 }  // namespace
@@ -134,6 +136,48 @@ Catalogue BuildCatalogue(const CatalogueSpec& spec, const CounterRandom& random)
   return catalogue;
 }
 
+// The explicit catalogue of catalogue.codes, in file order. Misclassification targets are the codes
+// of the same heading (HS4) with a strictly lower tariff and no higher specific duty, else such codes
+// of the same chapter.
+Catalogue BuildExplicitCatalogue(const CatalogueSpec& spec, const CounterRandom& random) {
+  Catalogue catalogue;
+  for (const CatalogueCodeSpec& code : spec.codes) {
+    const auto hs6 = static_cast<std::uint32_t>(code.hs6);
+    catalogue.hs6_code.push_back(hs6);
+    catalogue.chapter.push_back(static_cast<std::uint8_t>(hs6 / 10000u));
+    catalogue.heading.push_back(hs6 / 100u);
+    catalogue.tariff_rate.push_back(static_cast<float>(code.tariff));
+    catalogue.log_price_mean.push_back(static_cast<float>(code.log_price_mean));
+    catalogue.log_price_sd.push_back(static_cast<float>(code.log_price_sd));
+    catalogue.specific_duty.push_back(SpecificDuty(spec, random, hs6, code.log_price_mean));
+    catalogue.weight.push_back(code.weight);
+    catalogue.log_quantity_mean.push_back(static_cast<float>(code.log_quantity_mean));
+    catalogue.log_quantity_sd.push_back(static_cast<float>(code.log_quantity_sd));
+  }
+  std::map<std::uint32_t, std::vector<std::uint32_t>> by_heading, by_chapter;
+  for (std::uint32_t code = 0; code < catalogue.size(); ++code) {
+    by_heading[catalogue.heading[code]].push_back(code);
+    by_chapter[catalogue.chapter[code]].push_back(code);
+  }
+  catalogue.misclassification_offsets.push_back(0);
+  for (std::uint32_t code = 0; code < catalogue.size(); ++code) {
+    auto collect = [&](const std::vector<std::uint32_t>& group) {
+      for (const std::uint32_t other : group) {
+        if (catalogue.tariff_rate[other] < catalogue.tariff_rate[code] &&
+            catalogue.specific_duty[other] <= catalogue.specific_duty[code]) {
+          catalogue.misclassification_targets.push_back(other);
+        }
+      }
+    };
+    const std::size_t before = catalogue.misclassification_targets.size();
+    collect(by_heading[catalogue.heading[code]]);
+    if (catalogue.misclassification_targets.size() == before) collect(by_chapter[catalogue.chapter[code]]);
+    catalogue.misclassification_offsets.push_back(
+        static_cast<std::uint32_t>(catalogue.misclassification_targets.size()));
+  }
+  return catalogue;
+}
+
 Traders BuildTraders(const ScenarioSpec& spec, const World& world, const CounterRandom& random) {
   const TraderSpec& t = spec.traders;
   const auto count = static_cast<std::uint32_t>(t.count);
@@ -154,6 +198,9 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
   const AliasTable administration_table(administration_weights);
   const AliasTable country_table(world.country_weight);
   const auto num_codes = static_cast<std::uint32_t>(world.catalogue.size());
+  // An explicit catalogue fills portfolios by code popularity (two words per code), else uniformly.
+  const AliasTable code_table =
+      world.catalogue.is_explicit() ? AliasTable(world.catalogue.weight) : AliasTable();
 
   for (std::uint32_t i = 0; i < count; ++i) {
     // Block 0: profile; block 1: registration and consignment size.
@@ -167,7 +214,13 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     traders.administration[i] = administration;
     const std::uint32_t first = world.administration_first_office[administration];
     const std::uint32_t offices = world.administration_first_office[administration + 1] - first;
-    traders.home_office[i] = static_cast<std::uint16_t>(first + UniformIndex(profile[3], offices));
+    const AliasTable& office_table = world.administration_office_table[administration];
+    if (office_table.size() == 0) {
+      traders.home_office[i] = static_cast<std::uint16_t>(first + UniformIndex(profile[3], offices));
+    } else {
+      const RandomBlock office_words = random.Block(Stream::kWorld, kTraderOfficeEntity, i, 0);
+      traders.home_office[i] = static_cast<std::uint16_t>(first + office_table.Sample(office_words[0], office_words[1]));
+    }
     const double new_share = fraud_prone ? t.fraud_prone_new_share : t.honest_new_share;
     if (UniformDouble(extra[0]) < new_share) {
       traders.registration_day[i] =
@@ -179,11 +232,17 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     traders.log_quantity_mean[i] =
         static_cast<float>(3.0 + 1.5 * StandardNormalPair(extra[2], extra[3])[0]);
 
-    // Portfolios: one word per code, two per origin, from blocks 2, 3, ...
+    // Portfolios: one word per code (two with an explicit catalogue), two per origin, from blocks 2, 3, ...
     WordSequence words(random, Stream::kWorld, kTraderEntity, i, 2);
     for (std::uint32_t j = 0; j < traders.portfolio_hs6_width; ++j) {
-      traders.portfolio_hs6[static_cast<std::size_t>(i) * traders.portfolio_hs6_width + j] =
-          UniformIndex(words.Next(), num_codes);
+      std::uint32_t code = 0;
+      if (code_table.size() == 0) {
+        code = UniformIndex(words.Next(), num_codes);
+      } else {
+        const std::uint32_t bucket = words.Next();
+        code = code_table.Sample(bucket, words.Next());
+      }
+      traders.portfolio_hs6[static_cast<std::size_t>(i) * traders.portfolio_hs6_width + j] = code;
     }
     for (std::uint32_t j = 0; j < traders.portfolio_origin_width; ++j) {
       const std::uint32_t bucket = words.Next();
@@ -250,7 +309,8 @@ double DutyOwed(const World& world, std::uint32_t hs6, std::uint16_t origin, dou
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   const CounterRandom random(spec.run.seed, replication);
   World world;
-  world.catalogue = BuildCatalogue(spec.catalogue, random);
+  world.catalogue = spec.catalogue.codes.empty() ? BuildCatalogue(spec.catalogue, random)
+                                                  : BuildExplicitCatalogue(spec.catalogue, random);
   double total_weight = 0.0;
   for (const auto& country : spec.countries) total_weight += country.weight;
   for (const auto& country : spec.countries) {
@@ -262,12 +322,27 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
     world.administration_name.push_back(administration.name);
     world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
     for (std::int64_t k = 1; k <= administration.offices; ++k) {
-      world.offices.push_back(Office{administration.name + "-" + std::to_string(k), a,
-                                     static_cast<std::uint32_t>(administration.inspection_capacity)});
+      const std::string name = administration.name + "-" + std::to_string(k);
+      world.offices.push_back(Office{name, a, static_cast<std::uint32_t>(administration.inspection_capacity),
+                                     administration.office_labels.empty()
+                                         ? name
+                                         : administration.office_labels[static_cast<std::size_t>(k - 1)]});
     }
+    world.administration_office_table.push_back(
+        administration.office_weights.empty() ? AliasTable() : AliasTable(administration.office_weights));
   }
   world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
   world.duties = BuildDuties(spec, world.country_iso);
+  world.chapter_origin_table.resize(98);
+  world.chapter_origin_country.resize(98);
+  for (const ChapterOriginsSpec& entry : spec.catalogue.chapter_origins) {
+    const auto chapter = static_cast<std::size_t>(entry.chapter);
+    world.chapter_origin_table[chapter] = AliasTable(entry.weights);
+    for (const std::string& iso : entry.origins) {
+      world.chapter_origin_country[chapter].push_back(static_cast<std::uint16_t>(
+          std::find(world.country_iso.begin(), world.country_iso.end(), iso) - world.country_iso.begin()));
+    }
+  }
   world.traders = BuildTraders(spec, world, random);
   return world;
 }

@@ -13,27 +13,14 @@
 
 #include "crsim/data/declaration_batch.h"
 #include "crsim/data/results_file.h"
+#include "cli_runner.h"
 #include "small_scenario.h"
 
 namespace crsim {
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-Outcome RunCli(const std::string& arguments) {
-  const std::string command = std::string(CRSIM_CLI_PATH) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return {};
-  Outcome outcome;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) outcome.output += buffer.data();
-  const int status = ::pclose(pipe);
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return outcome;
-}
+using testing::Outcome;
+using testing::RunCli;
 
 class CliTest : public ::testing::Test {
  protected:

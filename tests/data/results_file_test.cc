@@ -44,6 +44,22 @@ TEST(ResultsFile, RoundTripsSeriesAndAttributes) {
   std::filesystem::remove_all(dir);
 }
 
+// A calibrated scenario's text is hundreds of KB; an attribute over the 64 KB object-header limit
+// needs the dense attribute storage of the 1.8 format (the earliest format fails to create it).
+TEST(ResultsFile, AttributeLargerThanAnObjectHeaderRoundTrips) {
+  const auto dir = ScratchDir("large-attribute");
+  const auto path = dir / "results.h5";
+  std::string text;
+  for (int i = 0; text.size() < 400000; ++i) text += "  {hs6 = " + std::to_string(100000 + i) + ", weight = 1},\n";
+  {
+    ResultsFile file = ResultsFile::Create(path);
+    file.SetAttribute("/", "scenario_text", text);
+    file.Commit();
+  }
+  EXPECT_EQ(ResultsReader(path).ReadStringAttribute("/", "scenario_text"), text);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ResultsFile, AbandonedWriterLeavesNoFile) {
   const auto dir = ScratchDir("abandon");
   const auto path = dir / "results.h5";

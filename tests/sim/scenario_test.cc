@@ -619,18 +619,22 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [run]
       "days", "seed", "warmup_days", "strategies", "chunk_size", "replications",
       // [arrivals]
-      "declarations_per_day", "indirect_route_share",
+      "declarations_per_day", "indirect_route_share", "hub_countries", "hub_weights", "transport_modes",
+      "transport_mode_weights",
       // [catalogue]
       "chapters", "headings_per_chapter", "subheadings_per_heading", "tariff_min", "tariff_max", "log_price_mean",
       "log_price_chapter_sd", "log_price_code_sd", "log_price_sigma_min", "log_price_sigma_max",
       "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur", "additional_duties",
+      "codes", "chapter_origins", "chapter", "weights",
+      // catalogue.codes
+      "hs6", "tariff", "log_price_sd", "log_quantity_mean", "log_quantity_sd",
       // [[catalogue.additional_duties]]
       "rate",
       // [[administrations]]
-      "name", "offices", "inspection_capacity", "trade_share",
+      "name", "offices", "inspection_capacity", "trade_share", "office_weights", "office_labels",
       // [traders]
       "count", "volume_zipf_exponent", "portfolio_hs6", "portfolio_origins", "fraud_prone_share",
-      "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share",
+      "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share", "labels",
       // [fraud], [fraud.undervaluation], [fraud.misclassification]
       "fraud_prone_rate", "honest_rate", "enabled", "weight", "factor_min", "factor_max",
       // [fraud.origin_misdeclaration], [fraud.prohibited_goods], [fraud.low_value_splitting]
@@ -660,7 +664,8 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
   }
   for (const char* table : {"[run]", "[arrivals]", "[catalogue]", "[countries]", "[[administrations]]",
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
-                                   "[[catalogue.additional_duties]]", "[fraud.origin_misdeclaration]",
+                                   "[[catalogue.additional_duties]]", "catalogue.codes", "catalogue.chapter_origins",
+                                   "[fraud.origin_misdeclaration]",
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
                                    "[fraud.low_value_splitting]", "[fraud.adaptation]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",

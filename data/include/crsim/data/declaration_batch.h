@@ -47,6 +47,7 @@ struct DeclaredView {
   std::span<const float> unit_value;              // declared_value / declared_quantity, EUR per unit
   std::span<const float> trader_age_days;         // days since the trader registered (>= 0)
   std::span<const std::uint16_t> departure;       // declared country of departure (route), country index
+  std::span<const std::uint16_t> transport_mode;  // 1 + index into arrivals.transport_modes; 0 = none declared
   std::size_t size() const { return declaration_id.size(); }
 };
 
@@ -74,6 +75,7 @@ struct DeclaredColumns {
   AlignedColumn<float> unit_value;
   AlignedColumn<float> trader_age_days;
   AlignedColumn<std::uint16_t> departure;
+  AlignedColumn<std::uint16_t> transport_mode;
 };
 
 struct TruthColumns {

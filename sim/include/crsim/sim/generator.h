@@ -14,7 +14,14 @@
 //   block 3: indirect route or not, the hub country (alias over trade weights), whether a
 //            transshipment's route reveals its true origin;
 //   block 4: only for a fraud attempt of a fraud-prone trader when fraud.adaptation is on: the
-//            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose).
+//            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose);
+//   block 5: only when arrivals.transport_modes or some administration's office_weights are given
+//            (calibrated scenarios): the transport mode (alias over its weights), and the office of a
+//            declaration lodged away from the home office (alias over the office weights).
+//   block 6: only for a code whose chapter has catalogue.chapter_origins: the origin (alias over the
+//            chapter's origin weights), replacing the trader's portfolio origin.
+// With an explicit catalogue (catalogue.codes) the log quantity is the code's log-normal
+// (log_quantity_mean + log_quantity_sd x normal) instead of the trader's, with the same normal.
 // With adaptation, the attempt (block 2, word 0) is decided first; the trader then moves it to the
 // office and HS code its beliefs prefer, or is deterred and declares honestly where the consignment
 // would have gone. Every other draw keeps its counter, so the parts of a batch that do not depend
@@ -86,6 +93,14 @@ class Generator {
                   data::DeclaredColumns& declared, data::TruthColumns& truth,
                   const AdaptiveFraudsters* fraudsters) const;
   void RefreshTraderTable(std::int64_t day);
+  // Calibrated-scenario draws, out of line so that the synthetic path stays compact (perf gate):
+  // the office of a declaration lodged away from home by office_weights (block 5), and the code's
+  // quantity, the chapter's origin (block 6) and the transport mode (block 5).
+  [[gnu::noinline]] std::uint32_t WeightedOffice(std::uint32_t administration, std::uint32_t uniform_word,
+                                                 std::uint32_t day_word, std::uint32_t record) const;
+  [[gnu::noinline]] void DrawCalibrated(std::uint32_t day_word, std::uint32_t record, std::uint32_t true_hs6,
+                                        float normal, float& log_quantity, std::uint16_t& origin,
+                                        std::uint16_t& transport_mode) const;
 
   // The per-trader attributes a record reads, packed so that one cache line serves a record.
   struct TraderAttributes {
@@ -103,7 +118,11 @@ class Generator {
   AliasTable trader_table_;
   std::int64_t trader_table_day_ = -1;
   std::uint64_t last_day_deterred_ = 0;
-  AliasTable country_table_;  // hub countries of indirect routes, by trade weight
+  AliasTable country_table_;  // hub countries of indirect routes, by trade weight or arrivals.hub_weights
+  std::vector<std::uint16_t> hub_country_;  // country index of each hub (arrivals.hub_countries); empty = identity
+  AliasTable transport_mode_table_;         // arrivals.transport_mode_weights; empty = no mode declared
+  bool office_weighted_ = false;            // some administration has office_weights
+  bool calibrated_ = false;                 // transport modes, an explicit catalogue or chapter origins
   float typology_weight_[data::kNumFraudTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
   float undervaluation_factor_min_ = 0.0f, undervaluation_factor_span_ = 0.0f;
   float quantity_factor_min_ = 0.0f, quantity_factor_span_ = 0.0f;

@@ -32,6 +32,12 @@ struct RunSpec {
 struct ArrivalSpec {
   double declarations_per_day = 500000.0;  // mean of the daily Poisson count; 1..1e8
   double indirect_route_share = 0.15;      // share of consignments shipped via a third country (declared departure != origin); 0..1
+  // Hub (departure) countries of indirect routes and their weights; empty = by [countries] trade weight.
+  std::vector<std::string> hub_countries;       // ISO codes, each in [countries], unique
+  std::vector<double> hub_weights;              // > 0 each, one per hub country
+  // Modes of transport declared, and their shares; empty = no mode declared (column left at 0).
+  std::vector<std::string> transport_modes;     // labels (e.g. "10" sea), unique, non-empty
+  std::vector<double> transport_mode_weights;   // > 0 each, one per mode
 };
 
 // [[catalogue.additional_duties]]: an anti-dumping or additional duty on goods of some chapters
@@ -40,6 +46,25 @@ struct AdditionalDutySpec {
   std::vector<std::int64_t> hs_chapters;  // HS chapters (1..97, not 77) it applies to; non-empty
   std::vector<std::string> origins;       // ISO codes, each in [countries]; non-empty
   double rate = 0.25;                     // extra duty, fraction of customs value; > 0..1
+};
+
+// [[catalogue.codes]] (usually written inline: codes = [{hs6 = 392690, ...}, ...]): one HS6 code of
+// an explicit catalogue, as written by `crsim calibrate`.
+struct CatalogueCodeSpec {
+  std::int64_t hs6 = 0;              // six-digit HS code as an integer (071080 is 71080); chapter 1..97, not 77; unique
+  double weight = 1.0;               // relative popularity (probability of a trader portfolio slot); > 0
+  double tariff = 0.0;               // ad valorem duty rate, fraction of value; 0..10 (some agricultural tariffs exceed 100%)
+  double log_price_mean = 0.0;       // mean of log(unit price per unit of quantity); finite; required
+  double log_price_sd = 0.5;         // sd of log unit price; >= 0
+  double log_quantity_mean = 3.0;    // mean of log(quantity) of a consignment of this code; finite; required
+  double log_quantity_sd = 1.0;      // sd of log quantity; >= 0
+};
+
+// catalogue.chapter_origins: the origins of goods of one HS chapter (written by `crsim calibrate`).
+struct ChapterOriginsSpec {
+  std::int64_t chapter = 0;          // HS chapter 1..97, not 77; unique
+  std::vector<std::string> origins;  // ISO codes, each in [countries], unique, non-empty
+  std::vector<double> weights;       // > 0 each, one per origin
 };
 
 // [catalogue]
@@ -59,6 +84,13 @@ struct CatalogueSpec {
   double specific_duty_max = 0.3;             // >= specific_duty_min
   double duty_relief_threshold_eur = 0.0;     // consignments declared below this value owe no duty (0 = no relief); >= 0
   std::vector<AdditionalDutySpec> additional_duties;  // [[catalogue.additional_duties]]
+  // Explicit catalogue; when non-empty it replaces the synthetic one (chapters .. log_price_sigma_max
+  // must then be left out), codes are drawn into portfolios by weight and consignment quantities
+  // come from the code's log-normal instead of the trader's.
+  std::vector<CatalogueCodeSpec> codes;
+  // Per HS chapter, the origin distribution of its goods; a declaration of a listed chapter draws its
+  // origin from it instead of from the trader's origin portfolio. Empty = portfolios only.
+  std::vector<ChapterOriginsSpec> chapter_origins;
 };
 
 // [countries]: ISO 3166 alpha-2 code = relative trade weight (> 0). At least one country.
@@ -73,6 +105,8 @@ struct AdministrationSpec {
   std::int64_t offices = 1;                // customs offices; 1..1000
   std::int64_t inspection_capacity = 100;  // physical inspections per office per day; 0..1e7
   double trade_share = 1.0;                // relative share of traders based here; > 0
+  std::vector<double> office_weights;      // relative share of each office (home offices and other lodgings); empty = equal; else one per office, > 0
+  std::vector<std::string> office_labels;  // real office codes, reported by crsim fidelity; empty = none; else one per office, unique
 };
 
 // [traders]
@@ -86,6 +120,7 @@ struct TraderSpec {
   std::int64_t max_age_days = 3650;      // established traders registered up to this many days before day 0; 1..36500
   double honest_new_share = 0.05;        // share of honest traders who register during the run; 0..1
   double fraud_prone_new_share = 0.3;    // share of fraud-prone traders who register during the run; 0..1
+  std::vector<std::string> labels;       // real identifiers of traders by volume rank (label k = trader k); at most count, unique
 };
 
 // [fraud.undervaluation]

@@ -26,6 +26,34 @@ namespace crsim::sim {
 // The 96 real HS chapter numbers, 01..97 without the reserved 77.
 const std::vector<std::uint8_t>& RealHsChapters();
 
+// Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
+// Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
+class AliasTable {
+ public:
+  AliasTable() = default;
+  explicit AliasTable(const std::vector<double>& weights);
+
+  std::uint32_t Bucket(std::uint32_t bucket_word) const {
+    return UniformIndex(bucket_word, static_cast<std::uint32_t>(entries_.size()));
+  }
+  std::uint32_t Resolve(std::uint32_t bucket, std::uint32_t coin_word) const {
+    const Entry& entry = entries_[bucket];
+    return UniformFloat(coin_word) < entry.threshold ? bucket : entry.alias;
+  }
+  std::uint32_t Sample(std::uint32_t bucket_word, std::uint32_t coin_word) const {
+    return Resolve(Bucket(bucket_word), coin_word);
+  }
+  const void* EntryAddress(std::uint32_t bucket) const { return &entries_[bucket]; }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    float threshold;     // keep the bucket itself when the coin falls below this
+    std::uint32_t alias; // else take this index
+  };
+  std::vector<Entry> entries_;
+};
+
 struct Catalogue {
   std::vector<std::uint32_t> hs6_code;        // e.g. 610910
   std::vector<std::uint8_t> chapter;          // 1..97
@@ -34,18 +62,24 @@ struct Catalogue {
   std::vector<float> log_price_mean;          // mean of log(EUR per unit)
   std::vector<float> log_price_sd;            // sd of log(EUR per unit)
   std::vector<float> specific_duty;           // EUR per unit on top of the ad valorem duty; 0 for most codes
+  // Explicit catalogues only (catalogue.codes; empty otherwise): popularity and quantity log-normal.
+  std::vector<double> weight;                 // relative popularity of the code in trader portfolios
+  std::vector<float> log_quantity_mean;       // mean of log(quantity) of a consignment
+  std::vector<float> log_quantity_sd;         // sd of log(quantity)
   // Lower-tariff alternatives of code h (same heading, else same chapter), in CSR form:
   // misclassification_targets[misclassification_offsets[h] .. misclassification_offsets[h+1]).
   std::vector<std::uint32_t> misclassification_offsets;
   std::vector<std::uint32_t> misclassification_targets;
 
   std::size_t size() const { return hs6_code.size(); }
+  bool is_explicit() const { return !weight.empty(); }
 };
 
 struct Office {
   std::string name;                 // "<administration>-<k>"
   std::uint32_t administration = 0;
   std::uint32_t inspection_capacity = 0;  // inspections per day
+  std::string label;                // the real office code (administrations.office_labels), else the name
 };
 
 struct Traders {
@@ -104,6 +138,12 @@ struct World {
   // offices of administration a: [administration_first_office[a], administration_first_office[a+1])
   std::vector<std::uint32_t> administration_first_office;
   Traders traders;
+  // Per administration: alias table over its offices' office_weights (empty table = equal weights).
+  std::vector<AliasTable> administration_office_table;
+  // Per HS chapter (index 0..97): alias table over catalogue.chapter_origins' weights and the country
+  // index of each entry; an empty table = origins from the trader's portfolio.
+  std::vector<AliasTable> chapter_origin_table;
+  std::vector<std::vector<std::uint16_t>> chapter_origin_country;
 };
 
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication = 0);
@@ -114,32 +154,6 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication = 0);
 // DutyOwed(truth) - DutyOwed(as declared).
 double DutyOwed(const World& world, std::uint32_t hs6, std::uint16_t origin, double value, double quantity);
 
-// Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
-// Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
-class AliasTable {
- public:
-  AliasTable() = default;
-  explicit AliasTable(const std::vector<double>& weights);
 
-  std::uint32_t Bucket(std::uint32_t bucket_word) const {
-    return UniformIndex(bucket_word, static_cast<std::uint32_t>(entries_.size()));
-  }
-  std::uint32_t Resolve(std::uint32_t bucket, std::uint32_t coin_word) const {
-    const Entry& entry = entries_[bucket];
-    return UniformFloat(coin_word) < entry.threshold ? bucket : entry.alias;
-  }
-  std::uint32_t Sample(std::uint32_t bucket_word, std::uint32_t coin_word) const {
-    return Resolve(Bucket(bucket_word), coin_word);
-  }
-  const void* EntryAddress(std::uint32_t bucket) const { return &entries_[bucket]; }
-  std::size_t size() const { return entries_.size(); }
-
- private:
-  struct Entry {
-    float threshold;     // keep the bucket itself when the coin falls below this
-    std::uint32_t alias; // else take this index
-  };
-  std::vector<Entry> entries_;
-};
 
 }  // namespace crsim::sim
