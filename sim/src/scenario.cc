@@ -56,7 +56,8 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // The keys allowed in each table, in the order of scenario.h.
 using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
-                                          "traders", "fraud",    "inspection", "risk",      "strategy"};
+                                          "traders", "fraud",    "inspection", "risk",      "strategy",
+                                          "channels", "intelligence"};
 constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
 constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share"};
 constexpr std::string_view kCatalogueKeys[] = {
@@ -65,7 +66,8 @@ constexpr std::string_view kCatalogueKeys[] = {
     "specific_duty_share", "specific_duty_min", "specific_duty_max", "duty_relief_threshold_eur",
     "additional_duties"};
 constexpr std::string_view kAdditionalDutyKeys[] = {"hs_chapters", "origins", "rate"};
-constexpr std::string_view kAdministrationKeys[] = {"name", "offices", "inspection_capacity", "trade_share"};
+constexpr std::string_view kAdministrationKeys[] = {"name",        "offices",              "inspection_capacity",
+                                                    "trade_share", "documentary_capacity", "audit_capacity"};
 constexpr std::string_view kTraderKeys[] = {"count",
                                             "volume_zipf_exponent",
                                             "portfolio_hs6",
@@ -74,7 +76,9 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "home_office_share",
                                             "max_age_days",
                                             "honest_new_share",
-                                            "fraud_prone_new_share"};
+                                            "fraud_prone_new_share",
+                                            "aeo_share",
+                                            "aeo_fraud_prone_share"};
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
@@ -88,7 +92,8 @@ constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "
 constexpr std::string_view kQuantityMisdeclarationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kProhibitedGoodsKeys[] = {"enabled", "weight", "severity_min", "severity_max"};
 constexpr std::string_view kLowValueSplittingKeys[] = {"enabled", "weight", "value_share_min", "value_share_max"};
-constexpr std::string_view kInspectionKeys[] = {"detection_probability"};
+constexpr std::string_view kInspectionKeys[] = {"detection_probability", "documentary_detection_probability",
+                                                "audit_detection_probability"};
 constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",          "misclassification",
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
@@ -100,9 +105,18 @@ constexpr std::string_view kLogisticKeys[] = {"retrain_every_days", "l2", "min_t
 const std::vector<std::string> kPriceReferenceLevels = {"hs6", "hs6_origin"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
-                                          "active_from_day", "active_until_day"};
-constexpr std::string_view kStrategyKeys[] = {"hybrid"};
+                                          "active_from_day", "active_until_day", "channel"};
+constexpr std::string_view kStrategyKeys[] = {"hybrid", "threshold", "bandit", "aeo"};
 constexpr std::string_view kHybridKeys[] = {"random_share"};
+constexpr std::string_view kThresholdKeys[] = {"score_threshold"};
+constexpr std::string_view kBanditKeys[] = {"method", "exploration", "weight"};
+const std::vector<std::string> kBanditMethods = {"ucb", "thompson"};
+constexpr std::string_view kAeoKeys[] = {"selection_factor"};
+constexpr std::string_view kChannelsKeys[] = {"red", "yellow", "blue"};
+constexpr std::string_view kChannelKeys[] = {"random_rate", "expected_rate"};
+constexpr std::string_view kBlueChannelKeys[] = {"random_rate", "expected_rate", "delay_days"};
+const std::vector<std::string> kRuleChannels = {"red", "yellow", "blue"};
+constexpr std::string_view kIntelligenceKeys[] = {"coverage", "precision"};
 
 // Where a key written at the top level belongs, for the hint "did you mean ... in [run]?".
 struct TableKeys {
@@ -129,6 +143,11 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[risk.logistic]", kLogisticKeys},
     {"[[risk.rules]]", kRuleKeys},
     {"[strategy.hybrid]", kHybridKeys},
+    {"[strategy.threshold]", kThresholdKeys},
+    {"[strategy.bandit]", kBanditKeys},
+    {"[strategy.aeo]", kAeoKeys},
+    {"[channels.blue]", kBlueChannelKeys},
+    {"[intelligence]", kIntelligenceKeys},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -287,6 +306,8 @@ class ScenarioValidator {
     ReadInspection(root, spec.inspection);
     ReadRisk(root, spec);
     ReadStrategy(root, spec.strategy);
+    ReadChannels(root, spec.channels);
+    ReadIntelligence(root, spec.intelligence);
   }
 
   void Report(const Location& where, std::string key, std::string message) {
@@ -809,6 +830,8 @@ class ScenarioValidator {
       ReadInt(table, path, "offices", administration.offices, 1, 1000);
       ReadInt(table, path, "inspection_capacity", administration.inspection_capacity, 0, 10000000);
       ReadDouble(table, path, "trade_share", administration.trade_share, GreaterThan(0));
+      ReadInt(table, path, "documentary_capacity", administration.documentary_capacity, 0, 10000000);
+      ReadInt(table, path, "audit_capacity", administration.audit_capacity, 0, 10000000);
       total_offices += administration.offices;
       administrations.push_back(std::move(administration));
     }
@@ -832,6 +855,22 @@ class ScenarioValidator {
     ReadInt(table, path, "max_age_days", traders.max_age_days, 1, 36500);
     ReadDouble(table, path, "honest_new_share", traders.honest_new_share, Between(0, 1));
     ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
+    const Field aeo = ReadDouble(table, path, "aeo_share", traders.aeo_share, Between(0, 1));
+    const Field aeo_prone = ReadDouble(table, path, "aeo_fraud_prone_share", traders.aeo_fraud_prone_share, Between(0, 1));
+    // AEOs are drawn from honest and fraud-prone traders so that both shares hold on average
+    // (world.cc): neither group may need more AEOs than it has traders.
+    if (aeo.ok && aeo_prone.ok && traders.aeo_share > 0) {
+      const double prone = traders.fraud_prone_share;
+      const double need_prone = traders.aeo_share * traders.aeo_fraud_prone_share;
+      const double need_honest = traders.aeo_share - need_prone;
+      if (need_prone > prone + 1e-12 || need_honest > 1.0 - prone + 1e-12) {
+        Report(FirstPresent({aeo_prone.node, aeo.node}, *table), "traders.aeo_fraud_prone_share",
+               fmt::format("aeo_share x aeo_fraud_prone_share ({}) must be at most fraud_prone_share ({}) and "
+                           "aeo_share x (1 - aeo_fraud_prone_share) ({}) at most 1 - fraud_prone_share ({})",
+                           FormatBound(need_prone), FormatBound(prone), FormatBound(need_honest),
+                           FormatBound(1.0 - prone)));
+      }
+    }
   }
 
   // The [fraud.<name>] table of a typology: its enabled and weight keys. `table` is nullptr when
@@ -938,10 +977,15 @@ class ScenarioValidator {
   // ---- [inspection], [inspection.detection_probability]
   void ReadInspection(const toml::table& root, InspectionSpec& inspection) {
     const toml::table* table = SubTable(root, "", "inspection", kInspectionKeys);
+    ReadDetectionProbability(table, "detection_probability", inspection.detection_probability);
+    ReadDetectionProbability(table, "documentary_detection_probability", inspection.documentary_detection_probability);
+    ReadDetectionProbability(table, "audit_detection_probability", inspection.audit_detection_probability);
+  }
+
+  void ReadDetectionProbability(const toml::table* table, std::string_view name, DetectionProbabilitySpec& probability) {
     const toml::table* detection =
-        table == nullptr ? nullptr : SubTable(*table, "inspection", "detection_probability", kDetectionProbabilityKeys);
-    const std::string path = "inspection.detection_probability";
-    DetectionProbabilitySpec& probability = inspection.detection_probability;
+        table == nullptr ? nullptr : SubTable(*table, "inspection", name, kDetectionProbabilityKeys);
+    const std::string path = JoinKey("inspection", name);
     ReadDouble(detection, path, "undervaluation", probability.undervaluation, Between(0, 1));
     ReadDouble(detection, path, "misclassification", probability.misclassification, Between(0, 1));
     ReadDouble(detection, path, "origin_misdeclaration", probability.origin_misdeclaration, Between(0, 1));
@@ -1066,7 +1110,19 @@ class ScenarioValidator {
              fmt::format("must be greater than active_from_day ({}), got {}", *rule.active_from_day,
                          *rule.active_until_day));
     }
+    const Field channel = ReadString(&table, path, "channel", rule.channel);
+    if (channel.node != nullptr && channel.ok) CheckChoice(*channel.node, path + ".channel", rule.channel, kRuleChannels);
     return rule;
+  }
+
+  // A string that must be one of `choices`: reported with a hint and the list.
+  void CheckChoice(const toml::node& node, const std::string& key, const std::string& value,
+                   const std::vector<std::string>& choices) {
+    if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+    std::string message = fmt::format("unknown value \"{}\"", value);
+    if (auto hint = DidYouMean(value, choices)) message += fmt::format("; did you mean \"{}\"?", *hint);
+    message += fmt::format(" (one of: {})", JoinList(choices));
+    Report(node, key, std::move(message));
   }
 
   // Offices are named "<administration>-<k>", k from 1 to the administration's office count.
@@ -1105,6 +1161,47 @@ class ScenarioValidator {
     const toml::table* table = SubTable(root, "", "strategy", kStrategyKeys);
     const toml::table* hybrid = table == nullptr ? nullptr : SubTable(*table, "strategy", "hybrid", kHybridKeys);
     ReadDouble(hybrid, "strategy.hybrid", "random_share", strategy.hybrid.random_share, Between(0, 1));
+    const toml::table* threshold =
+        table == nullptr ? nullptr : SubTable(*table, "strategy", "threshold", kThresholdKeys);
+    ReadDouble(threshold, "strategy.threshold", "score_threshold", strategy.threshold.score_threshold, AnyFinite());
+    const toml::table* bandit = table == nullptr ? nullptr : SubTable(*table, "strategy", "bandit", kBanditKeys);
+    const Field method = ReadString(bandit, "strategy.bandit", "method", strategy.bandit.method);
+    if (method.node != nullptr && method.ok) {
+      CheckChoice(*method.node, "strategy.bandit.method", strategy.bandit.method, kBanditMethods);
+    }
+    ReadDouble(bandit, "strategy.bandit", "exploration", strategy.bandit.exploration, AtLeast(0));
+    ReadDouble(bandit, "strategy.bandit", "weight", strategy.bandit.weight, AtLeast(0));
+    const toml::table* aeo = table == nullptr ? nullptr : SubTable(*table, "strategy", "aeo", kAeoKeys);
+    ReadDouble(aeo, "strategy.aeo", "selection_factor", strategy.aeo.selection_factor, Between(0, 1));
+  }
+
+  // ---- [channels], [channels.red|yellow|blue]
+  void ReadChannels(const toml::table& root, ChannelsSpec& channels) {
+    const toml::table* table = SubTable(root, "", "channels", kChannelsKeys);
+    ReadChannel(table, "red", kChannelKeys, channels.red);
+    ReadChannel(table, "yellow", kChannelKeys, channels.yellow);
+    const toml::table* blue = ReadChannel(table, "blue", kBlueChannelKeys, channels.blue);
+    ReadInt(blue, "channels.blue", "delay_days", channels.blue.delay_days, 0, 3650);
+  }
+
+  const toml::table* ReadChannel(const toml::table* channels, std::string_view name, KeyList keys, ChannelSpec& channel) {
+    const toml::table* table = channels == nullptr ? nullptr : SubTable(*channels, "channels", name, keys);
+    const std::string path = JoinKey("channels", name);
+    const Field random = ReadDouble(table, path, "random_rate", channel.random_rate, Between(0, 1));
+    const Field expected = ReadDouble(table, path, "expected_rate", channel.expected_rate, Between(0, 1));
+    if (random.ok && expected.ok && channel.random_rate > channel.expected_rate) {
+      Report(FirstPresent({expected.node, random.node}, *table), path + ".expected_rate",
+             fmt::format("must be at least random_rate ({}), got {}", FormatBound(channel.random_rate),
+                         FormatBound(channel.expected_rate)));
+    }
+    return table;
+  }
+
+  // ---- [intelligence]
+  void ReadIntelligence(const toml::table& root, IntelligenceSpec& intelligence) {
+    const toml::table* table = SubTable(root, "", "intelligence", kIntelligenceKeys);
+    ReadDouble(table, "intelligence", "coverage", intelligence.coverage, Between(0, 1));
+    ReadDouble(table, "intelligence", "precision", intelligence.precision, {0, 1, true, false});
   }
 
   // The first override whose key is, or contains, or lies inside `key`.

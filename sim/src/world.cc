@@ -14,6 +14,7 @@ enum WorldEntity : std::uint32_t {
   kChapterEntity = 1,
   kCodeEntity = 2,
   kTraderEntity = 3,
+  kTraderAeoEntity = 4,  // AEO status: counter (kTraderAeoEntity, trader, 0), apart so older draws keep theirs
 };
 
 }  // namespace
@@ -140,6 +141,7 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
   Traders traders;
   traders.volume_weight.resize(count);
   traders.fraud_prone.resize(count);
+  traders.aeo.assign(count, 0);
   traders.home_office.resize(count);
   traders.administration.resize(count);
   traders.registration_day.resize(count);
@@ -168,6 +170,15 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     const std::uint32_t first = world.administration_first_office[administration];
     const std::uint32_t offices = world.administration_first_office[administration + 1] - first;
     traders.home_office[i] = static_cast<std::uint16_t>(first + UniformIndex(profile[3], offices));
+    if (t.aeo_share > 0) {
+      // P(AEO | profile) so that aeo_share of all traders are AEOs and aeo_fraud_prone_share of them
+      // fraud-prone, on average (validation keeps both probabilities <= 1).
+      const double prone_share = t.fraud_prone_share;
+      const double p_aeo = fraud_prone ? (prone_share > 0 ? t.aeo_share * t.aeo_fraud_prone_share / prone_share : 0.0)
+                                       : (prone_share < 1 ? t.aeo_share * (1.0 - t.aeo_fraud_prone_share) / (1.0 - prone_share) : 0.0);
+      const RandomBlock aeo_words = random.Block(Stream::kWorld, kTraderAeoEntity, i, 0);
+      traders.aeo[i] = UniformDouble(aeo_words[0]) < p_aeo ? 1 : 0;
+    }
     const double new_share = fraud_prone ? t.fraud_prone_new_share : t.honest_new_share;
     if (UniformDouble(extra[0]) < new_share) {
       traders.registration_day[i] =
@@ -263,7 +274,9 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
     world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
     for (std::int64_t k = 1; k <= administration.offices; ++k) {
       world.offices.push_back(Office{administration.name + "-" + std::to_string(k), a,
-                                     static_cast<std::uint32_t>(administration.inspection_capacity)});
+                                     static_cast<std::uint32_t>(administration.inspection_capacity),
+                                     static_cast<std::uint32_t>(administration.documentary_capacity),
+                                     static_cast<std::uint32_t>(administration.audit_capacity)});
     }
   }
   world.administration_first_office.push_back(static_cast<std::uint32_t>(world.offices.size()));
