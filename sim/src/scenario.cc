@@ -146,6 +146,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[strategy.threshold]", kThresholdKeys},
     {"[strategy.bandit]", kBanditKeys},
     {"[strategy.aeo]", kAeoKeys},
+    {"[channels.red]", kChannelKeys},
     {"[channels.blue]", kBlueChannelKeys},
     {"[intelligence]", kIntelligenceKeys},
 };
