@@ -143,6 +143,7 @@ int Run(const Options& options, const std::string& command_line) {
   if (replications.size() == 1) {
     fmt::print("\n{}\n", crsim::sim::FormatKpiTable(spec, replications.front()));
     fmt::print("{}\n", crsim::sim::FormatTypologyTable(replications.front()));
+    fmt::print("{}\n", crsim::sim::FormatChannelTable(replications.front()));
   } else {
     fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(replications)));
   }

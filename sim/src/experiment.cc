@@ -5,6 +5,7 @@
 
 #include "crsim/data/declaration_batch.h"
 #include "crsim/sim/adaptation.h"
+#include "crsim/sim/channels.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/inspection.h"
 #include "crsim/sim/risk_engine.h"
@@ -32,6 +33,7 @@ struct StrategyState {
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<RiskEngine> engine;
   std::unique_ptr<AdaptiveFraudsters> fraudsters;  // this strategy's fraudsters (adaptation on), else null
+  std::unique_ptr<ControlDesk> desk;                // its channels and queues
 };
 
 }  // namespace
@@ -43,8 +45,8 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   const Inspector inspector(spec, replication);
   const CounterRandom random(spec.run.seed, replication);
 
-  std::vector<std::uint32_t> office_capacity;
-  for (const Office& office : world.offices) office_capacity.push_back(office.inspection_capacity);
+  MandatoryRules mandatory_rules(world, spec.risk);
+  const bool tips = spec.intelligence.coverage > 0;
 
   // Adaptive fraudsters react to the strategy they face, so each strategy has its own fraudsters
   // and its own arrivals; generation then moves inside the strategy loop. Every draw that does not
@@ -54,11 +56,12 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   result.replication = replication;
   std::vector<StrategyState> states;
   for (const std::string& name : spec.run.strategies) {
-    // Each instance: its kind with its settings, and a risk engine of its own combination.
+    // Each instance: its kind with its settings, a risk engine of its own combination, its desk.
     const StrategyInstanceSpec instance = FindStrategyInstance(spec, name);
     states.push_back({MakeStrategy(instance, spec),
                       std::make_unique<RiskEngine>(world, spec, ParseScoreCombination(instance.combination), replication),
-                      adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr});
+                      adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr,
+                      std::make_unique<ControlDesk>(world, spec)});
     result.strategies.push_back(
         StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score(), {instance.combination, 0, 0, 0}});
   }
@@ -66,7 +69,12 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   data::DeclarationBatch batch;
   data::AlignedColumn<float> risk_score;
   data::AlignedColumn<float> random_priority;
+  data::AlignedColumn<std::uint8_t> mandatory;  // mandatory channel per declaration (rules with a channel)
+  data::AlignedColumn<std::uint8_t> tipped;     // tips ([intelligence])
   InspectionOutcomes outcomes;
+  std::vector<PendingControl> completed;
+  std::vector<std::uint8_t> completed_detected;
+  ChannelHistograms day_release;
   for (std::int64_t day = 0; day < spec.run.days; ++day) {
     Stopwatch clock;
     const auto generate = [&](const AdaptiveFraudsters* fraudsters) {
@@ -76,6 +84,15 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       random_priority.resize(batch.size());
       FillRandomPriority(random, day, random_priority.span());
       risk_score.resize(batch.size());
+      // Inputs shared by all strategies like a rule hit: mandatory channels and tips.
+      if (!mandatory_rules.empty()) {
+        mandatory.resize(batch.size());
+        mandatory_rules.Apply(batch.declared(), day, mandatory.span());
+      }
+      if (tips) {
+        tipped.resize(batch.size());
+        inspector.IssueTips(day, batch.truth(), tipped.span());
+      }
     };
     if (!adaptive) generate(nullptr);
     result.declarations += generator.DeclarationCount(day);
@@ -91,22 +108,41 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       if (scored) state.engine->Score(declared, day, risk_score.span());
       strategy_result.seconds.score += clock.Lap();
       outcomes.Reset(batch.size());
-      const SelectionInputs inputs{declared, scored ? std::span<const float>(risk_score.span()) : std::span<const float>(),
-                                   random_priority.span(), office_capacity};
-      state.strategy->Select(inputs, outcomes.inspected.span());
+      SelectionInputs inputs{declared, scored ? std::span<const float>(risk_score.span()) : std::span<const float>(),
+                             random_priority.span(), {}};
+      inputs.trader_mean = state.engine->trader_risk();
+      inputs.trader_inspections = state.engine->trader_inspections();
+      inputs.trader_aeo = world.traders.aeo;
+      if (tips) inputs.tipped = tipped.span();
+      inputs.random = &random;
+      inputs.day = day;
+      ChannelCounters counters{};
+      for (ReleaseHistogram& histogram : day_release) histogram.Clear();
+      state.desk->Route(*state.strategy, inputs,
+                        mandatory_rules.empty() ? std::span<const std::uint8_t>() : mandatory.span(), outcomes, counters);
+      state.desk->Serve(day, declared, truth, inspector, outcomes, completed, counters, day_release);
       strategy_result.seconds.select += clock.Lap();
       DayMetrics metrics = inspector.InspectAndMeasure(day, declared, truth, outcomes);
+      completed_detected.resize(completed.size());
+      inspector.CompletePending(completed, metrics, completed_detected);
+      for (std::size_t c = 0; c < counters.size(); ++c) metrics.by_channel[c] += counters[c];
       metrics.frauds_deterred = static_cast<std::int64_t>(generator.last_day_deterred());
       strategy_result.seconds.inspect += clock.Lap();
       const double trained_before = state.engine->training_seconds();
-      if (scored) state.engine->Learn(declared, outcomes);
+      if (scored) {
+        state.engine->LearnFromControls(completed, completed_detected);
+        state.engine->Learn(declared, outcomes);
+      }
       // The fraudsters learn from what happened to their own frauds (sequential: deterministic).
       if (state.fraudsters) state.fraudsters->Learn(declared, truth, outcomes);
       const double train_seconds = state.engine->training_seconds() - trained_before;
       strategy_result.seconds.train += train_seconds;
       strategy_result.seconds.learn += clock.Lap() - train_seconds;
       strategy_result.daily.push_back(metrics);
-      if (day >= spec.run.warmup_days) strategy_result.total += metrics;
+      if (day >= spec.run.warmup_days) {
+        strategy_result.total += metrics;
+        for (std::size_t c = 0; c < day_release.size(); ++c) strategy_result.release[c] += day_release[c];
+      }
     }
     if (on_day) on_day(day, result);
   }

@@ -25,16 +25,19 @@ void InspectionOutcomes::Reset(std::size_t size) {
   detected.resize(size);
   revealed_value.resize(size);
   revealed_hs6.resize(size);
+  channel.resize(size);
+  std::fill_n(channel.data(), size, std::uint8_t{0});
+  random_pick.resize(size);
+  std::fill_n(random_pick.data(), size, std::uint8_t{0});
 }
 
-Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication) : random_(spec.run.seed, replication) {
-  for (const AdministrationSpec& administration : spec.administrations) {
-    office_count_ += static_cast<std::size_t>(administration.offices);
-  }
-  const DetectionProbabilitySpec& p = spec.inspection.detection_probability;
+namespace {
+// P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
+std::array<float, 256> DetectionTable(const DetectionProbabilitySpec& p) {
+  std::array<float, 256> table{};
   const double by_type[data::kNumFraudTypes] = {p.undervaluation,          p.misclassification, p.origin_misdeclaration,
                                                 p.quantity_misdeclaration, p.prohibited_goods,  p.low_value_splitting};
-  for (unsigned mask = 1; mask < detection_probability_.size(); ++mask) {
+  for (unsigned mask = 1; mask < table.size(); ++mask) {
     double missed = 1.0;
     int single = -1, bits = 0;
     for (int t = 0; t < data::kNumFraudTypes; ++t) {
@@ -44,8 +47,28 @@ Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication) : rand
       ++bits;
     }
     // A single typology uses its probability as written (1 - (1 - p) need not round back to p).
-    detection_probability_[mask] = static_cast<float>(bits == 1 ? by_type[single] : 1.0 - missed);
+    table[mask] = static_cast<float>(bits == 1 ? by_type[single] : 1.0 - missed);
   }
+  return table;
+}
+
+std::vector<std::int64_t> Zeros(std::size_t size) { return std::vector<std::int64_t>(size, 0); }
+}  // namespace
+
+Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication)
+    : tip_coverage_(spec.intelligence.coverage), tip_precision_(spec.intelligence.precision), random_(spec.run.seed, replication) {
+  for (const AdministrationSpec& administration : spec.administrations) {
+    office_count_ += static_cast<std::size_t>(administration.offices);
+  }
+  detection_probability_[1] = DetectionTable(spec.inspection.detection_probability);
+  detection_probability_[2] = DetectionTable(spec.inspection.documentary_detection_probability);
+  detection_probability_[3] = DetectionTable(spec.inspection.audit_detection_probability);
+}
+
+bool Inspector::Detects(std::int64_t day, std::size_t row, std::uint8_t channel, std::uint8_t fraud_type) const {
+  const RandomBlock words =
+      random_.Block(Stream::kInspection, static_cast<std::uint32_t>(day), static_cast<std::uint32_t>(row), 0);
+  return UniformFloat(words[0]) < DetectionProbability(channel, fraud_type);
 }
 
 DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredView& declared, const data::TruthView& truth,
@@ -61,15 +84,19 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
       metrics.frauds_inspected_by_office.assign(office_count_, 0);
       metrics.frauds_by_chapter.assign(kChapterSlots, 0);
       metrics.frauds_inspected_by_chapter.assign(kChapterSlots, 0);
+      metrics.declarations_by_office.assign(office_count_, 0);
+      metrics.random_controls_by_office.assign(office_count_, 0);
+      metrics.random_hits_by_office.assign(office_count_, 0);
       const std::size_t end = std::min(size, (c + 1) * kMeasureChunk);
       for (std::size_t row = c * kMeasureChunk; row < end; ++row) {
         const std::uint8_t fraud_type = truth.fraud_type[row];
         const bool inspected = outcomes.inspected[row] != 0;
         const std::int64_t duty_cents = Cents(truth.duty_evaded[row]);
+        const std::uint8_t channel = outcomes.channel[row] == 0 ? std::uint8_t{1} : outcomes.channel[row];
         bool detected = false;
         if (inspected && fraud_type != 0) {
           const RandomBlock words = random_.Block(Stream::kInspection, day_word, static_cast<std::uint32_t>(row), 0);
-          detected = UniformFloat(words[0]) < detection_probability_[fraud_type];
+          detected = UniformFloat(words[0]) < DetectionProbability(channel, fraud_type);
         }
         outcomes.detected[row] = detected ? 1 : 0;
         outcomes.revealed_value[row] = detected ? truth.true_value[row] : declared.declared_value[row];
@@ -83,6 +110,20 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
         metrics.compliant_inspected += (inspected && fraud_type == 0) ? 1 : 0;
         metrics.duty_evaded_cents += duty_cents;
         metrics.duty_recovered_cents += detected ? duty_cents : 0;
+        const std::uint16_t office = declared.office[row];
+        metrics.declarations_by_office[office] += 1;
+        if (inspected) {
+          ChannelMetrics& by_channel = metrics.by_channel[channel];
+          by_channel.controls += 1;
+          by_channel.hits += detected ? 1 : 0;
+          by_channel.duty_recovered_cents += detected ? duty_cents : 0;
+          if (outcomes.random_pick[row]) {
+            metrics.random_controls += 1;
+            metrics.random_hits += detected ? 1 : 0;
+            metrics.random_controls_by_office[office] += 1;
+            metrics.random_hits_by_office[office] += detected ? 1 : 0;
+          }
+        }
         if (fraud_type != 0) {
           metrics.frauds_by_office[declared.office[row]] += 1;
           metrics.frauds_inspected_by_office[declared.office[row]] += inspected ? 1 : 0;
@@ -109,8 +150,86 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
   total.frauds_inspected_by_office.assign(office_count_, 0);
   total.frauds_by_chapter.assign(kChapterSlots, 0);
   total.frauds_inspected_by_chapter.assign(kChapterSlots, 0);
+  total.declarations_by_office.assign(office_count_, 0);
+  total.random_controls_by_office.assign(office_count_, 0);
+  total.random_hits_by_office.assign(office_count_, 0);
   for (const DayMetrics& metrics : partial) total += metrics;
   return total;
+}
+
+PendingControl Inspector::MakePending(std::int64_t day, std::size_t row, std::uint8_t channel,
+                                      const data::DeclaredView& declared, const data::TruthView& truth,
+                                      const InspectionOutcomes& outcomes) const {
+  PendingControl control;
+  control.day = day;
+  control.row = static_cast<std::uint32_t>(row);
+  control.trader = declared.trader[row];
+  control.office = declared.office[row];
+  control.hs_chapter = declared.hs_chapter[row];
+  control.channel = channel;
+  control.random_pick = outcomes.random_pick[row];
+  control.fraud_type = truth.fraud_type[row];
+  control.duty_cents = Cents(truth.duty_evaded[row]);
+  control.severity_milli = Milli(truth.severity[row]);
+  return control;
+}
+
+void Inspector::CompletePending(std::span<const PendingControl> controls, DayMetrics& metrics,
+                                std::span<std::uint8_t> detected) const {
+  if (metrics.frauds_inspected_by_office.size() < office_count_) metrics.frauds_inspected_by_office.resize(office_count_, 0);
+  if (metrics.frauds_inspected_by_chapter.size() < kChapterSlots) metrics.frauds_inspected_by_chapter.resize(kChapterSlots, 0);
+  if (metrics.random_controls_by_office.size() < office_count_) metrics.random_controls_by_office = Zeros(office_count_);
+  if (metrics.random_hits_by_office.size() < office_count_) metrics.random_hits_by_office = Zeros(office_count_);
+  for (std::size_t i = 0; i < controls.size(); ++i) {
+    const PendingControl& control = controls[i];
+    const bool fraud = control.fraud_type != 0;
+    const bool hit = fraud && Detects(control.day, control.row, control.channel, control.fraud_type);
+    detected[i] = hit ? 1 : 0;
+    metrics.inspections += 1;
+    metrics.hits += hit ? 1 : 0;
+    metrics.frauds_inspected += fraud ? 1 : 0;
+    metrics.compliant_inspected += fraud ? 0 : 1;
+    metrics.duty_recovered_cents += hit ? control.duty_cents : 0;
+    ChannelMetrics& by_channel = metrics.by_channel[control.channel];
+    by_channel.controls += 1;
+    by_channel.hits += hit ? 1 : 0;
+    by_channel.duty_recovered_cents += hit ? control.duty_cents : 0;
+    if (control.random_pick) {
+      metrics.random_controls += 1;
+      metrics.random_hits += hit ? 1 : 0;
+      metrics.random_controls_by_office[control.office] += 1;
+      metrics.random_hits_by_office[control.office] += hit ? 1 : 0;
+    }
+    if (!fraud) continue;
+    metrics.frauds_inspected_by_office[control.office] += 1;
+    metrics.frauds_inspected_by_chapter[control.hs_chapter] += 1;
+    for (int t = 0; t < data::kNumFraudTypes; ++t) {
+      if (!(control.fraud_type & (1u << t))) continue;
+      TypologyMetrics& typology = metrics.by_typology[static_cast<std::size_t>(t)];
+      typology.hits += hit ? 1 : 0;
+      typology.duty_recovered_cents += hit ? control.duty_cents : 0;
+      typology.severity_caught_milli += hit ? control.severity_milli : 0;
+    }
+  }
+}
+
+void Inspector::IssueTips(std::int64_t day, const data::TruthView& truth, std::span<std::uint8_t> tipped) const {
+  const std::size_t size = truth.size();
+  std::int64_t frauds = 0;
+  for (std::size_t row = 0; row < size; ++row) frauds += truth.fraud_type[row] != 0 ? 1 : 0;
+  const auto compliant = static_cast<double>(static_cast<std::int64_t>(size) - frauds);
+  const double false_tip_probability =
+      compliant == 0.0 ? 0.0
+                       : std::min(1.0, tip_coverage_ * static_cast<double>(frauds) * (1.0 - tip_precision_) /
+                                           (tip_precision_ * compliant));
+  const auto day_word = static_cast<std::uint32_t>(day);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kMeasureChunk), [&](const tbb::blocked_range<std::size_t>& range) {
+    for (std::size_t row = range.begin(); row != range.end(); ++row) {
+      const RandomBlock words = random_.Block(Stream::kIntelligence, day_word, static_cast<std::uint32_t>(row), 0);
+      const double p = truth.fraud_type[row] != 0 ? tip_coverage_ : false_tip_probability;
+      tipped[row] = UniformDouble(words[0]) < p ? 1 : 0;
+    }
+  });
 }
 
 }  // namespace crsim::sim

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
+
 namespace crsim::sim {
 
 namespace {
@@ -26,7 +29,38 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   AddCounts(frauds_inspected_by_office, other.frauds_inspected_by_office);
   AddCounts(frauds_by_chapter, other.frauds_by_chapter);
   AddCounts(frauds_inspected_by_chapter, other.frauds_inspected_by_chapter);
+  for (std::size_t c = 0; c < by_channel.size(); ++c) by_channel[c] += other.by_channel[c];
+  random_controls += other.random_controls;
+  random_hits += other.random_hits;
+  AddCounts(declarations_by_office, other.declarations_by_office);
+  AddCounts(random_controls_by_office, other.random_controls_by_office);
+  AddCounts(random_hits_by_office, other.random_hits_by_office);
   return *this;
+}
+
+ChannelMetrics& ChannelMetrics::operator+=(const ChannelMetrics& other) {
+  routed += other.routed;
+  mandatory += other.mandatory;
+  random += other.random;
+  served += other.served;
+  controls += other.controls;
+  hits += other.hits;
+  duty_recovered_cents += other.duty_recovered_cents;
+  release_millihours += other.release_millihours;
+  backlog = other.backlog;  // a level: the later value
+  return *this;
+}
+
+double DayMetrics::estimated_compliance_rate() const {
+  double weighted = 0.0, weight = 0.0;
+  for (std::size_t o = 0; o < random_controls_by_office.size() && o < declarations_by_office.size(); ++o) {
+    if (random_controls_by_office[o] == 0) continue;
+    const auto declared = static_cast<double>(declarations_by_office[o]);
+    const double hit_rate = static_cast<double>(random_hits_by_office[o]) / static_cast<double>(random_controls_by_office[o]);
+    weighted += declared * (1.0 - hit_rate);
+    weight += declared;
+  }
+  return weight == 0.0 ? std::numeric_limits<double>::quiet_NaN() : weighted / weight;
 }
 
 TypologyMetrics& TypologyMetrics::operator+=(const TypologyMetrics& other) {
@@ -67,11 +101,17 @@ const std::vector<KpiDefinition>& KpiDefinitions() {
       {"duty_recovered_eur", true, [](const DayMetrics& m) { return static_cast<double>(m.duty_recovered_cents) / 100.0; }},
       {"revenue_recall", false, [](const DayMetrics& m) { return m.revenue_recall(); }},
       {"compliant_inspected", true, [](const DayMetrics& m) { return static_cast<double>(m.compliant_inspected); }},
+      {"random_controls", true, [](const DayMetrics& m) { return static_cast<double>(m.random_controls); }},
+      {"estimated_compliance_rate", false, [](const DayMetrics& m) { return m.estimated_compliance_rate(); }},
+      {"true_compliance_rate", false, [](const DayMetrics& m) { return m.true_compliance_rate(); }},
+      {"compliance_gap", false,
+       [](const DayMetrics& m) { return m.estimated_compliance_rate() - m.true_compliance_rate(); }},
   };
   return definitions;
 }
 
 std::string FormatKpiValue(bool is_count, double value) {
+  if (std::isnan(value)) return "-";  // undefined (no random controls to estimate from)
   return is_count ? fmt::format("{:.0f}", value) : fmt::format("{:.2f}%", 100.0 * value);
 }
 

@@ -48,7 +48,7 @@ namespace {
 
 // KPIs that common random numbers make identical across strategies: no paired difference.
 bool SharedByAllStrategies(const std::string& kpi) {
-  return kpi == "declarations" || kpi == "frauds" || kpi == "duty_evaded_eur";
+  return kpi == "declarations" || kpi == "frauds" || kpi == "duty_evaded_eur" || kpi == "true_compliance_rate";
 }
 
 std::string FormatInterval(const KpiDefinition& kpi, const Interval& interval) {

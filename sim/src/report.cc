@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <vector>
 
@@ -59,6 +60,55 @@ std::string FormatTypologyTable(const ExperimentResult& result) {
     }
   }
   if (!any) table += "(no fraud)\n";
+  return table;
+}
+
+const std::vector<ChannelKpiDefinition>& ChannelKpiDefinitions() {
+  using R = const StrategyResult&;
+  static const std::vector<ChannelKpiDefinition> definitions = {
+      {"routed", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].routed); }},
+      {"mandatory", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].mandatory); }},
+      {"random", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].random); }},
+      {"served", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].served); }},
+      {"controls", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].controls); }},
+      {"hits", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].hits); }},
+      {"hit_rate", false, false,
+       [](R r, std::size_t c) { return DayMetrics::Ratio(r.total.by_channel[c].hits, r.total.by_channel[c].controls); }},
+      {"duty_recovered_eur", true, false,
+       [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].duty_recovered_cents) / 100.0; }},
+      // Green declarations are released at once: 0 hours by definition (no histogram is kept).
+      {"release_p50_hours", false, true,
+       [](R r, std::size_t c) { return c == 0 ? 0.0 : r.release[c].Quantile(0.5); }},
+      {"release_p95_hours", false, true,
+       [](R r, std::size_t c) { return c == 0 ? 0.0 : r.release[c].Quantile(0.95); }},
+      {"backlog_at_end", true, false, [](R r, std::size_t c) { return static_cast<double>(r.total.by_channel[c].backlog); }},
+  };
+  return definitions;
+}
+
+std::string FormatChannelTable(const ExperimentResult& result) {
+  constexpr int kLabelWidth = 30;
+  constexpr int kColumnWidth = 16;
+  std::string table = fmt::format("{:<{}}", "by channel", kLabelWidth);
+  for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
+  table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  for (std::size_t c : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{0}}) {
+    bool used = c == 0;
+    for (const StrategyResult& strategy : result.strategies) used = used || strategy.total.by_channel[c].routed > 0;
+    if (!used) continue;
+    table += std::string(kChannelNames[c]) + '\n';
+    for (const ChannelKpiDefinition& kpi : ChannelKpiDefinitions()) {
+      table += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
+      for (const StrategyResult& strategy : result.strategies) {
+        const double value = kpi.value(strategy, c);
+        const std::string text = !kpi.is_hours || std::isnan(value) ? FormatKpiValue(kpi.is_count || kpi.is_hours, value)
+                                                                    : fmt::format("{:.2f}", value);
+        table += fmt::format("{:>{}}", text, kColumnWidth);
+      }
+      table += '\n';
+    }
+  }
+  table += "(release times in hours from the start of the lodgement day; blue: time to the audit's result)\n";
   return table;
 }
 
@@ -148,6 +198,38 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
       counter(typology + "duty_recovered_cents", of_typology(&TypologyMetrics::duty_recovered_cents));
       counter(typology + "severity_milli", of_typology(&TypologyMetrics::severity_milli));
       counter(typology + "severity_caught_milli", of_typology(&TypologyMetrics::severity_caught_milli));
+    }
+    // Per channel: .../by_channel/<channel>/<counter> (int64, daily and total) and the release-time
+    // percentiles of the total (float64, hours).
+    for (std::size_t c = 0; c < static_cast<std::size_t>(kNumChannels); ++c) {
+      const std::string channel = std::string("by_channel/") + kChannelNames[c] + "/";
+      const auto of_channel = [c](auto pointer) {
+        return [pointer, c](const DayMetrics& day) { return day.by_channel[c].*pointer; };
+      };
+      counter(channel + "routed", of_channel(&ChannelMetrics::routed));
+      counter(channel + "mandatory", of_channel(&ChannelMetrics::mandatory));
+      counter(channel + "random", of_channel(&ChannelMetrics::random));
+      counter(channel + "served", of_channel(&ChannelMetrics::served));
+      counter(channel + "controls", of_channel(&ChannelMetrics::controls));
+      counter(channel + "hits", of_channel(&ChannelMetrics::hits));
+      counter(channel + "duty_recovered_cents", of_channel(&ChannelMetrics::duty_recovered_cents));
+      counter(channel + "release_millihours", of_channel(&ChannelMetrics::release_millihours));
+      counter(channel + "backlog", of_channel(&ChannelMetrics::backlog));
+      for (const ChannelKpiDefinition& kpi : ChannelKpiDefinitions()) {
+        if (!kpi.is_hours) continue;
+        file.WriteSeries(base + "/total/" + channel + kpi.name, std::vector<double>{kpi.value(strategy, c)});
+      }
+    }
+    counter("random_controls", member(&DayMetrics::random_controls));
+    counter("random_hits", member(&DayMetrics::random_hits));
+    for (std::size_t o = 0; o < office_names.size(); ++o) {
+      const auto at = [o](const std::vector<std::int64_t>& values) { return o < values.size() ? values[o] : std::int64_t{0}; };
+      counter("by_office/" + office_names[o] + "/declarations",
+              [at](const DayMetrics& day) { return at(day.declarations_by_office); });
+      counter("by_office/" + office_names[o] + "/random_controls",
+              [at](const DayMetrics& day) { return at(day.random_controls_by_office); });
+      counter("by_office/" + office_names[o] + "/random_hits",
+              [at](const DayMetrics& day) { return at(day.random_hits_by_office); });
     }
     const std::string timing = base + "/timing_seconds/";
     file.WriteSeries(timing + "score", std::vector<double>{strategy.seconds.score});

@@ -191,6 +191,17 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
   if (learns_model()) LearnModel(declared, outcomes, overall_hit_rate);
 }
 
+void RiskEngine::LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected) {
+  for (std::size_t i = 0; i < controls.size(); ++i) {
+    ++trader_inspections_[controls[i].trader];
+    ++total_inspections_;
+    if (detected[i]) {
+      ++trader_hits_[controls[i].trader];
+      ++total_hits_;
+    }
+  }
+}
+
 void RiskEngine::LearnModel(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
                              double overall_hit_rate) {
   if (feature_rows_ != declared.size()) {

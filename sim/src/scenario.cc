@@ -56,7 +56,8 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // The keys allowed in each table, in the order of scenario.h.
 using KeyList = std::span<const std::string_view>;
 constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "countries", "administrations",
-                                          "traders", "fraud",    "inspection", "risk",      "strategy"};
+                                          "traders", "fraud",    "inspection", "risk",      "strategy",
+                                          "channels", "intelligence"};
 constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
 constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share", "hub_countries",
                                              "hub_weights", "transport_modes", "transport_mode_weights"};
@@ -73,8 +74,9 @@ constexpr std::string_view kSyntheticCatalogueKeys[] = {
 constexpr std::string_view kCatalogueCodeKeys[] = {"hs6",          "weight",            "tariff",         "log_price_mean",
                                                    "log_price_sd", "log_quantity_mean", "log_quantity_sd"};
 constexpr std::string_view kAdditionalDutyKeys[] = {"hs_chapters", "origins", "rate"};
-constexpr std::string_view kAdministrationKeys[] = {"name",        "offices",        "inspection_capacity",
-                                                    "trade_share", "office_weights", "office_labels"};
+constexpr std::string_view kAdministrationKeys[] = {"name",           "offices",       "inspection_capacity",
+                                                    "trade_share",    "office_weights", "office_labels",
+                                                    "documentary_capacity", "audit_capacity"};
 constexpr std::string_view kTraderKeys[] = {"count",
                                             "volume_zipf_exponent",
                                             "portfolio_hs6",
@@ -84,7 +86,9 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "max_age_days",
                                             "honest_new_share",
                                             "fraud_prone_new_share",
-                                            "labels"};
+                                            "labels",
+                                            "aeo_share",
+                                            "aeo_fraud_prone_share"};
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
@@ -98,7 +102,8 @@ constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "
 constexpr std::string_view kQuantityMisdeclarationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kProhibitedGoodsKeys[] = {"enabled", "weight", "severity_min", "severity_max"};
 constexpr std::string_view kLowValueSplittingKeys[] = {"enabled", "weight", "value_share_min", "value_share_max"};
-constexpr std::string_view kInspectionKeys[] = {"detection_probability"};
+constexpr std::string_view kInspectionKeys[] = {"detection_probability", "documentary_detection_probability",
+                                                "audit_detection_probability"};
 constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",          "misclassification",
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
@@ -113,16 +118,26 @@ constexpr std::string_view kGbdtKeys[] = {"trees",           "max_depth",       
 const std::vector<std::string> kPriceReferenceLevels = {"hs6", "hs6_origin"};
 constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "hs_chapters",         "origins",
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
-                                          "active_from_day", "active_until_day"};
+                                          "active_from_day", "active_until_day", "channel"};
 // [strategy.<name>]: the keys of every instance, then those of its kind (kKindKeys).
 constexpr std::string_view kStrategyInstanceKeys[] = {"kind", "combination"};
 constexpr std::string_view kHybridKeys[] = {"random_share"};
+constexpr std::string_view kThresholdKeys[] = {"score_threshold"};
+constexpr std::string_view kBanditKeys[] = {"method", "exploration", "weight"};
+const std::vector<std::string> kBanditMethods = {"ucb", "thompson"};
+constexpr std::string_view kAeoKeys[] = {"selection_factor"};
 struct KindKeys {
   std::string_view kind;
   KeyList keys;
 };
 // Kinds with settings of their own; a kind not listed has none.
-constexpr KindKeys kKindKeys[] = {{"hybrid", kHybridKeys}};
+constexpr KindKeys kKindKeys[] = {
+    {"hybrid", kHybridKeys}, {"threshold", kThresholdKeys}, {"bandit", kBanditKeys}, {"aeo", kAeoKeys}};
+constexpr std::string_view kChannelsKeys[] = {"red", "yellow", "blue"};
+constexpr std::string_view kChannelKeys[] = {"random_rate", "expected_rate"};
+constexpr std::string_view kBlueChannelKeys[] = {"random_rate", "expected_rate", "delay_days"};
+const std::vector<std::string> kRuleChannels = {"red", "yellow", "blue"};
+constexpr std::string_view kIntelligenceKeys[] = {"coverage", "precision"};
 
 // Where a key written at the top level belongs, for the hint "did you mean ... in [run]?".
 struct TableKeys {
@@ -152,6 +167,12 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[risk.gbdt]", kGbdtKeys},
     {"[[risk.rules]]", kRuleKeys},
     {"[strategy.hybrid]", kHybridKeys},
+    {"[strategy.threshold]", kThresholdKeys},
+    {"[strategy.bandit]", kBanditKeys},
+    {"[strategy.aeo]", kAeoKeys},
+    {"[channels.red]", kChannelKeys},
+    {"[channels.blue]", kBlueChannelKeys},
+    {"[intelligence]", kIntelligenceKeys},
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -313,6 +334,8 @@ class ScenarioValidator {
     ReadInspection(root, spec.inspection);
     ReadRisk(root, spec);
     ReadStrategy(root, spec);
+    ReadChannels(root, spec.channels);
+    ReadIntelligence(root, spec.intelligence);
   }
 
   void Report(const Location& where, std::string key, std::string message) {
@@ -1005,6 +1028,8 @@ class ScenarioValidator {
         Report(*labels, path + ".office_labels",
                fmt::format("must have one label per office ({}), got {}", administration.offices, labels->size()));
       }
+      ReadInt(table, path, "documentary_capacity", administration.documentary_capacity, 0, 10000000);
+      ReadInt(table, path, "audit_capacity", administration.audit_capacity, 0, 10000000);
       total_offices += administration.offices;
       administrations.push_back(std::move(administration));
     }
@@ -1034,6 +1059,22 @@ class ScenarioValidator {
     if (labels != nullptr && static_cast<std::int64_t>(labels->size()) > traders.count) {
       Report(*labels, "traders.labels",
              fmt::format("at most one label per trader ({}), got {}", traders.count, labels->size()));
+    }
+    const Field aeo = ReadDouble(table, path, "aeo_share", traders.aeo_share, Between(0, 1));
+    const Field aeo_prone = ReadDouble(table, path, "aeo_fraud_prone_share", traders.aeo_fraud_prone_share, Between(0, 1));
+    // AEOs are drawn from honest and fraud-prone traders so that both shares hold on average
+    // (world.cc): neither group may need more AEOs than it has traders.
+    if (aeo.ok && aeo_prone.ok && traders.aeo_share > 0) {
+      const double prone = traders.fraud_prone_share;
+      const double need_prone = traders.aeo_share * traders.aeo_fraud_prone_share;
+      const double need_honest = traders.aeo_share - need_prone;
+      if (need_prone > prone + 1e-12 || need_honest > 1.0 - prone + 1e-12) {
+        Report(FirstPresent({aeo_prone.node, aeo.node}, *table), "traders.aeo_fraud_prone_share",
+               fmt::format("aeo_share x aeo_fraud_prone_share ({}) must be at most fraud_prone_share ({}) and "
+                           "aeo_share x (1 - aeo_fraud_prone_share) ({}) at most 1 - fraud_prone_share ({})",
+                           FormatBound(need_prone), FormatBound(prone), FormatBound(need_honest),
+                           FormatBound(1.0 - prone)));
+      }
     }
   }
 
@@ -1141,10 +1182,15 @@ class ScenarioValidator {
   // ---- [inspection], [inspection.detection_probability]
   void ReadInspection(const toml::table& root, InspectionSpec& inspection) {
     const toml::table* table = SubTable(root, "", "inspection", kInspectionKeys);
+    ReadDetectionProbability(table, "detection_probability", inspection.detection_probability);
+    ReadDetectionProbability(table, "documentary_detection_probability", inspection.documentary_detection_probability);
+    ReadDetectionProbability(table, "audit_detection_probability", inspection.audit_detection_probability);
+  }
+
+  void ReadDetectionProbability(const toml::table* table, std::string_view name, DetectionProbabilitySpec& probability) {
     const toml::table* detection =
-        table == nullptr ? nullptr : SubTable(*table, "inspection", "detection_probability", kDetectionProbabilityKeys);
-    const std::string path = "inspection.detection_probability";
-    DetectionProbabilitySpec& probability = inspection.detection_probability;
+        table == nullptr ? nullptr : SubTable(*table, "inspection", name, kDetectionProbabilityKeys);
+    const std::string path = JoinKey("inspection", name);
     ReadDouble(detection, path, "undervaluation", probability.undervaluation, Between(0, 1));
     ReadDouble(detection, path, "misclassification", probability.misclassification, Between(0, 1));
     ReadDouble(detection, path, "origin_misdeclaration", probability.origin_misdeclaration, Between(0, 1));
@@ -1254,7 +1300,19 @@ class ScenarioValidator {
              fmt::format("must be greater than active_from_day ({}), got {}", *rule.active_from_day,
                          *rule.active_until_day));
     }
+    const Field channel = ReadString(&table, path, "channel", rule.channel);
+    if (channel.node != nullptr && channel.ok) CheckChoice(*channel.node, path + ".channel", rule.channel, kRuleChannels);
     return rule;
+  }
+
+  // A string that must be one of `choices`: reported with a hint and the list.
+  void CheckChoice(const toml::node& node, const std::string& key, const std::string& value,
+                   const std::vector<std::string>& choices) {
+    if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+    std::string message = fmt::format("unknown value \"{}\"", value);
+    if (auto hint = DidYouMean(value, choices)) message += fmt::format("; did you mean \"{}\"?", *hint);
+    message += fmt::format(" (one of: {})", JoinList(choices));
+    Report(node, key, std::move(message));
   }
 
   // Offices are named "<administration>-<k>", k from 1 to the administration's office count.
@@ -1340,6 +1398,7 @@ class ScenarioValidator {
     if (strategy_node != nullptr && !(tables = strategy_node->as_table())) {
       ReportType(*strategy_node, "strategy", "a table of strategy tables ([strategy.<name>])");
     }
+    std::vector<StrategyInstanceSpec> unlisted;
     // A table configures an instance of run.strategies. A table named after a registered strategy
     // that is not listed is still checked but unused (scenarios that set [strategy.hybrid] keep
     // working when run.strategies is overridden).
@@ -1364,6 +1423,7 @@ class ScenarioValidator {
         }
         StrategyInstanceSpec instance = ReadStrategyInstance(*value.as_table(), name, spec.risk.combination);
         if (listed) spec.strategy.instances.push_back(std::move(instance));
+        else unlisted.push_back(std::move(instance));
       }
     }
     // Every listed name: its table's instance, or the registered strategy of that name.
@@ -1385,6 +1445,9 @@ class ScenarioValidator {
       }
       ordered.push_back(StrategyInstanceSpec{name, name, spec.risk.combination, {}});
     }
+    // Then the unlisted tables of registered strategies, so that MakeStrategy(name, spec) still
+    // finds their settings (a program may build any registered strategy of a scenario).
+    ordered.insert(ordered.end(), unlisted.begin(), unlisted.end());
     spec.strategy.instances = std::move(ordered);
   }
 
@@ -1421,8 +1484,48 @@ class ScenarioValidator {
     if (kind_ok && kind.ok) CheckKeys(table, path, allowed);
     if (instance.kind == "hybrid") {
       ReadDouble(&table, path, "random_share", instance.hybrid.random_share, Between(0, 1));
+    } else if (instance.kind == "threshold") {
+      ReadDouble(&table, path, "score_threshold", instance.threshold.score_threshold, AnyFinite());
+    } else if (instance.kind == "bandit") {
+      const Field method = ReadString(&table, path, "method", instance.bandit.method);
+      if (method.node != nullptr && method.ok) {
+        CheckChoice(*method.node, JoinKey(path, "method"), instance.bandit.method, kBanditMethods);
+      }
+      ReadDouble(&table, path, "exploration", instance.bandit.exploration, AtLeast(0));
+      ReadDouble(&table, path, "weight", instance.bandit.weight, AtLeast(0));
+    } else if (instance.kind == "aeo") {
+      ReadDouble(&table, path, "selection_factor", instance.aeo.selection_factor, Between(0, 1));
     }
     return instance;
+  }
+
+  // ---- [channels], [channels.red|yellow|blue]
+  void ReadChannels(const toml::table& root, ChannelsSpec& channels) {
+    const toml::table* table = SubTable(root, "", "channels", kChannelsKeys);
+    ReadChannel(table, "red", kChannelKeys, channels.red);
+    ReadChannel(table, "yellow", kChannelKeys, channels.yellow);
+    const toml::table* blue = ReadChannel(table, "blue", kBlueChannelKeys, channels.blue);
+    ReadInt(blue, "channels.blue", "delay_days", channels.blue.delay_days, 0, 3650);
+  }
+
+  const toml::table* ReadChannel(const toml::table* channels, std::string_view name, KeyList keys, ChannelSpec& channel) {
+    const toml::table* table = channels == nullptr ? nullptr : SubTable(*channels, "channels", name, keys);
+    const std::string path = JoinKey("channels", name);
+    const Field random = ReadDouble(table, path, "random_rate", channel.random_rate, Between(0, 1));
+    const Field expected = ReadDouble(table, path, "expected_rate", channel.expected_rate, Between(0, 1));
+    if (random.ok && expected.ok && channel.random_rate > channel.expected_rate) {
+      Report(FirstPresent({expected.node, random.node}, *table), path + ".expected_rate",
+             fmt::format("must be at least random_rate ({}), got {}", FormatBound(channel.random_rate),
+                         FormatBound(channel.expected_rate)));
+    }
+    return table;
+  }
+
+  // ---- [intelligence]
+  void ReadIntelligence(const toml::table& root, IntelligenceSpec& intelligence) {
+    const toml::table* table = SubTable(root, "", "intelligence", kIntelligenceKeys);
+    ReadDouble(table, "intelligence", "coverage", intelligence.coverage, Between(0, 1));
+    ReadDouble(table, "intelligence", "precision", intelligence.precision, {0, 1, true, false});
   }
 
   // The first override whose key is, or contains, or lies inside `key`.

@@ -16,6 +16,7 @@ enum WorldEntity : std::uint32_t {
   kCodeEntity = 2,
   kTraderEntity = 3,
   kTraderOfficeEntity = 4,  // home office drawn by office_weights
+  kTraderAeoEntity = 5,     // AEO status: counter (kTraderAeoEntity, trader, 0), apart so older draws keep theirs
 };
 
 }  // namespace
@@ -184,6 +185,7 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
   Traders traders;
   traders.volume_weight.resize(count);
   traders.fraud_prone.resize(count);
+  traders.aeo.assign(count, 0);
   traders.home_office.resize(count);
   traders.administration.resize(count);
   traders.registration_day.resize(count);
@@ -220,6 +222,15 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     } else {
       const RandomBlock office_words = random.Block(Stream::kWorld, kTraderOfficeEntity, i, 0);
       traders.home_office[i] = static_cast<std::uint16_t>(first + office_table.Sample(office_words[0], office_words[1]));
+    }
+    if (t.aeo_share > 0) {
+      // P(AEO | profile) so that aeo_share of all traders are AEOs and aeo_fraud_prone_share of them
+      // fraud-prone, on average (validation keeps both probabilities <= 1).
+      const double prone_share = t.fraud_prone_share;
+      const double p_aeo = fraud_prone ? (prone_share > 0 ? t.aeo_share * t.aeo_fraud_prone_share / prone_share : 0.0)
+                                       : (prone_share < 1 ? t.aeo_share * (1.0 - t.aeo_fraud_prone_share) / (1.0 - prone_share) : 0.0);
+      const RandomBlock aeo_words = random.Block(Stream::kWorld, kTraderAeoEntity, i, 0);
+      traders.aeo[i] = UniformDouble(aeo_words[0]) < p_aeo ? 1 : 0;
     }
     const double new_share = fraud_prone ? t.fraud_prone_new_share : t.honest_new_share;
     if (UniformDouble(extra[0]) < new_share) {
@@ -324,6 +335,8 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
     for (std::int64_t k = 1; k <= administration.offices; ++k) {
       const std::string name = administration.name + "-" + std::to_string(k);
       world.offices.push_back(Office{name, a, static_cast<std::uint32_t>(administration.inspection_capacity),
+                                     static_cast<std::uint32_t>(administration.documentary_capacity),
+                                     static_cast<std::uint32_t>(administration.audit_capacity),
                                      administration.office_labels.empty()
                                          ? name
                                          : administration.office_labels[static_cast<std::size_t>(k - 1)]});

@@ -196,6 +196,35 @@ TEST_F(CliTest, GbdtInstanceReportsItsTrainings) {
   EXPECT_GT(reader.ReadDoubles("/strategies/gbdt/timing_seconds/train").at(0), 0.0);
 }
 
+// scenarios/channels.toml runs, prints the channel table and the selection-bias rows, and writes
+// the channel series: served controls never exceed the channel's total capacity on any day.
+TEST_F(CliTest, ChannelScenarioWritesChannelsReleaseTimesAndTheSelectionBiasGap) {
+  const Outcome outcome = RunCli("run " + std::string(CRSIM_SOURCE_DIR) + "/scenarios/channels.toml --out " + Out() +
+                                 " --set run.days=4 --set run.warmup_days=1");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* expected : {"by channel", "release p95 hours", "backlog at end", "estimated compliance rate",
+                               "compliance gap", "yellow", "blue"}) {
+    EXPECT_NE(outcome.output.find(expected), std::string::npos) << expected << "\n" << outcome.output;
+  }
+  const data::ResultsReader reader(Out() + "/results.h5");
+  const sim::ScenarioSpec spec = sim::LoadScenarioFile(std::string(CRSIM_SOURCE_DIR) + "/scenarios/channels.toml");
+  std::int64_t red = 0, yellow = 0;
+  for (const sim::AdministrationSpec& administration : spec.administrations) {
+    red += administration.offices * administration.inspection_capacity;
+    yellow += administration.offices * administration.documentary_capacity;
+  }
+  for (const std::string& strategy : spec.run.strategies) {
+    const std::string base = "/strategies/" + strategy;
+    for (const std::int64_t served : reader.ReadIntegers(base + "/daily/by_channel/red/served")) EXPECT_LE(served, red);
+    for (const std::int64_t served : reader.ReadIntegers(base + "/daily/by_channel/yellow/served")) EXPECT_LE(served, yellow);
+    const double p50 = reader.ReadDoubles(base + "/total/by_channel/red/release_p50_hours").at(0);
+    const double p95 = reader.ReadDoubles(base + "/total/by_channel/red/release_p95_hours").at(0);
+    EXPECT_GT(p50, 0.0);
+    EXPECT_LE(p50, p95);
+    EXPECT_EQ(reader.ReadDoubles(base + "/daily/compliance_gap").size(), 4u);
+  }
+}
+
 TEST_F(CliTest, SeedFlagOverridesTheScenarioSeed) {
   const std::string path = Write("small.toml", testing::SmallScenarioToml());
   const Outcome outcome = RunCli("run " + path + " --out " + Out() + " --seed 99 --set run.days=2");

@@ -74,7 +74,8 @@ const InputProblem* FindProblem(const std::vector<InputProblem>& problems, const
 }
 
 TEST(ScenarioTest, RegisteredStrategies) {
-  EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid"}));
+  EXPECT_EQ(RegisteredStrategyNames(), (std::vector<std::string>{"random", "topk", "hybrid", "threshold", "bandit", "aeo",
+                                                                  "intelligence"}));
 }
 
 // Each [strategy.<name>] table configures the instance <name> of run.strategies: its kind (default:
@@ -87,10 +88,12 @@ TEST(ScenarioTest, StrategyInstancesTakeKindCombinationAndKindKeysFromTheirTable
       "[strategy.rules_only]\nkind = \"topk\"\ncombination = \"weighted_sum\"\n"
       "[strategy.gbdt]\nkind = \"topk\"\ncombination = \"gbdt\"\n"
       "[strategy.h30]\nkind = \"hybrid\"\nrandom_share = 0.3\n"
-      "[strategy.hybrid]\nrandom_share = 0.2\n" +  // not listed: checked, unused
+      "[strategy.hybrid]\nrandom_share = 0.2\n" +  // not listed: checked, kept after the listed ones
           kMinimal,
       "test.toml");
-  ASSERT_EQ(spec.strategy.instances.size(), 4u);
+  ASSERT_EQ(spec.strategy.instances.size(), 5u);
+  EXPECT_EQ(spec.strategy.instances[4].name, "hybrid");
+  EXPECT_DOUBLE_EQ(FindStrategyInstance(spec, "hybrid").hybrid.random_share, 0.2);
   const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
       {"random", "random", "logistic"}, {"rules_only", "topk", "weighted_sum"}, {"gbdt", "topk", "gbdt"},
       {"h30", "hybrid", "logistic"}};
@@ -632,9 +635,11 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       "rate",
       // [[administrations]]
       "name", "offices", "inspection_capacity", "trade_share", "office_weights", "office_labels",
+      "documentary_capacity", "audit_capacity",
       // [traders]
       "count", "volume_zipf_exponent", "portfolio_hs6", "portfolio_origins", "fraud_prone_share",
-      "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share", "labels",
+      "home_office_share", "max_age_days", "honest_new_share", "fraud_prone_new_share", "labels", "aeo_share",
+      "aeo_fraud_prone_share",
       // [fraud], [fraud.undervaluation], [fraud.misclassification]
       "fraud_prone_rate", "honest_rate", "enabled", "weight", "factor_min", "factor_max",
       // [fraud.origin_misdeclaration], [fraud.prohibited_goods], [fraud.low_value_splitting]
@@ -654,11 +659,15 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [risk.gbdt]
       "gbdt", "trees", "max_depth", "learning_rate", "subsample", "colsample_bytree", "min_child_weight",
       "scale_pos_weight", "max_bin",
-      // [strategy.<name>]
-      "kind", "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
-      "active_from_day", "active_until_day",
-      // [strategy.hybrid]
-      "random_share"};
+      // [[risk.rules]]
+      "hs_chapters", "origins", "unit_value_min", "unit_value_max", "max_trader_age_days",
+      "active_from_day", "active_until_day", "channel",
+      // [strategy.<name>]: every instance, then its kind's (hybrid, threshold, bandit, aeo)
+      "kind", "random_share", "score_threshold", "method", "exploration", "selection_factor",
+      // [channels.red|yellow|blue]
+      "random_rate", "expected_rate", "delay_days",
+      // [intelligence]
+      "coverage", "precision"};
   for (const std::string& key : keys) {
     EXPECT_NE(docs.find("| `" + key + "` |"), std::string::npos) << "docs/scenarios.md lacks a row for `" << key << "`";
   }
@@ -669,7 +678,11 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
                                    "[fraud.quantity_misdeclaration]", "[fraud.prohibited_goods]",
                                    "[fraud.low_value_splitting]", "[fraud.adaptation]",
                                    "[inspection.detection_probability]", "[risk]", "[[risk.rules]]",
-                                   "[risk.logistic]", "[risk.gbdt]", "[strategy.<name>]", "[strategy.hybrid]"}) {
+                                   "[risk.logistic]", "[risk.gbdt]", "[strategy.<name>]", "[strategy.hybrid]",
+                                   "[strategy.threshold]", "[strategy.bandit]", "[strategy.aeo]",
+                                   "[inspection.documentary_detection_probability]",
+                                   "[inspection.audit_detection_probability]", "[channels.red]", "[channels.yellow]",
+                                   "[channels.blue]", "[intelligence]"}) {
     EXPECT_NE(docs.find(table), std::string::npos) << "docs/scenarios.md lacks a section for " << table;
   }
 }
@@ -684,6 +697,45 @@ TEST(ScenarioTest, DocumentedExampleIsValid) {
   ASSERT_NE(end, std::string::npos);
   const std::string example = docs.substr(begin + 8, end - begin - 8);
   EXPECT_NO_THROW(ParseScenario(example, "docs/scenarios.md"));
+}
+
+}  // namespace
+}  // namespace crsim::sim
+
+namespace crsim::sim {
+namespace {
+
+TEST(ScenarioTest, ChannelScenarioParsesWithEveryChannelOn) {
+  const ScenarioSpec spec = LoadScenarioFile(kSourceDir + "/scenarios/channels.toml");
+  EXPECT_EQ(spec.run.strategies.size(), RegisteredStrategyNames().size());
+  EXPECT_GT(spec.administrations[0].documentary_capacity, 0);
+  EXPECT_GT(spec.administrations[0].audit_capacity, 0);
+  EXPECT_EQ(spec.risk.rules[0].channel, "red");
+  EXPECT_EQ(spec.channels.blue.delay_days, 3);
+  EXPECT_DOUBLE_EQ(spec.inspection.documentary_detection_probability.misclassification, 0.8);
+}
+
+TEST(ScenarioTest, ChannelKeysAreChecked) {
+  const std::vector<InputProblem> problems = ProblemsOf(
+      "[[risk.rules]]\nname = \"r\"\nchannel = \"rd\"\n"
+      "[channels.yellow]\nrandom_rate = 0.2\nexpected_rate = 0.1\n"
+      "[channels.red]\ndelay_days = 3\n"
+      "[strategy.bandit]\nmethod = \"ucbb\"\n"
+      "[intelligence]\nprecision = 0.0\n"
+      "[traders]\nfraud_prone_share = 0.01\naeo_share = 0.5\naeo_fraud_prone_share = 0.1\n" +
+      kMinimal);
+  const InputProblem* channel = FindProblem(problems, "risk.rules[0].channel");
+  ASSERT_NE(channel, nullptr) << Dump(problems);
+  EXPECT_EQ(channel->line, 3);
+  EXPECT_NE(channel->message.find("did you mean \"red\""), std::string::npos) << channel->message;
+  ASSERT_NE(FindProblem(problems, "channels.yellow.expected_rate"), nullptr) << Dump(problems);
+  const InputProblem* delay = FindProblem(problems, "channels.red.delay_days");
+  ASSERT_NE(delay, nullptr) << Dump(problems);
+  EXPECT_NE(delay->message.find("unknown key"), std::string::npos);
+  ASSERT_NE(FindProblem(problems, "strategy.bandit.method"), nullptr) << Dump(problems);
+  ASSERT_NE(FindProblem(problems, "intelligence.precision"), nullptr) << Dump(problems);
+  ASSERT_NE(FindProblem(problems, "traders.aeo_fraud_prone_share"), nullptr) << Dump(problems);
+  EXPECT_EQ(problems.size(), 6u) << Dump(problems);
 }
 
 }  // namespace

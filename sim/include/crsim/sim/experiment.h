@@ -1,7 +1,9 @@
 // The experiment runner: one replication of a scenario, day by day, for every strategy.
 //
-// Per day: generate (once, shared: every strategy sees identical arrivals), then for each strategy
-// in scenario order: score (its own risk engine), select, inspect and measure, learn. With
+// Per day: generate (once, shared: every strategy sees identical arrivals; with it the mandatory
+// channels of rules and the tips), then for each strategy in scenario order: score (its own risk
+// engine), route to channels and serve the queues (crsim/sim/channels.h), inspect and measure,
+// complete the controls of earlier days whose result is due, learn. With
 // fraud.adaptation on, each strategy has its own adaptive fraudsters, so generation moves inside the
 // strategy loop (same counters: only where fraud attempts go, and whether they happen, differ) and
 // the fraudsters learn after the strategy's inspections. Memory holds
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "crsim/sim/channels.h"
 #include "crsim/sim/metrics.h"
 #include "crsim/sim/scenario.h"
 
@@ -44,6 +47,7 @@ struct StrategyResult {
   StageSeconds seconds;           // generate is 0 here: generation is shared
   bool uses_risk_score = false;   // false: the score and learn stages are skipped
   ModelSummary model;
+  ChannelHistograms release{};    // release times per channel (hours) over days >= warmup_days
 };
 
 struct ExperimentResult {

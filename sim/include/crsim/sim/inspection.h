@@ -1,8 +1,10 @@
-// Inspection: what physical controls of the selected declarations find.
+// Inspection: what controls of the selected declarations find.
 //
 // An inspected fraudulent declaration is detected with the scenario's probability for its fraud
-// type (for several typologies at once, the chance that at least one is found), from the kInspection stream at (day, record): every strategy that inspects the same
-// declaration gets the same outcome (common random numbers). A detected fraud reveals its true value
+// type and control channel (inspection.detection_probability for red, documentary_ for yellow,
+// audit_ for blue; for several typologies at once, the chance that at least one is found), from the
+// kInspection stream at (lodgement day, record): every strategy that controls the same declaration in
+// the same channel gets the same outcome (common random numbers), whenever the control happens. A detected fraud reveals its true value
 // and HS6 code and recovers its duty; an undetected one looks compliant to the administration. This
 // is the only stage besides metrics that reads the truth.
 #pragma once
@@ -25,8 +27,30 @@ struct InspectionOutcomes {
   data::AlignedColumn<std::uint8_t> detected;      // 1 = inspected and fraud found
   data::AlignedColumn<float> revealed_value;       // true value where detected, else declared value
   data::AlignedColumn<std::uint32_t> revealed_hs6; // true code where detected, else declared code
+  // Set by the channel routing (crsim/sim/channels.h) before inspection: the declaration's channel
+  // (a Channel value; 0 = green; an inspected row left at 0 is taken as red, for callers that know
+  // no channels) and 1 where it was picked at random.
+  data::AlignedColumn<std::uint8_t> channel;
+  data::AlignedColumn<std::uint8_t> random_pick;
 
   void Reset(std::size_t size);
+};
+
+// A control whose result is not known on its lodgement day: a backlogged red or yellow control, or
+// a post-clearance audit (blue). It carries the truth the inspector needs to complete it later, so
+// it goes from Inspector::MakePending to Inspector::CompletePending and nowhere else (the risk
+// engine learns only `trader` and whether the control found a fraud).
+struct PendingControl {
+  std::int64_t day = 0;          // lodgement day (the outcome's random counter)
+  std::uint32_t row = 0;         // record of that day
+  std::uint32_t trader = 0;
+  std::uint16_t office = 0;
+  std::uint8_t hs_chapter = 0;
+  std::uint8_t channel = 0;      // Channel value: red, yellow or blue
+  std::uint8_t random_pick = 0;
+  std::uint8_t fraud_type = 0;   // truth
+  std::int64_t duty_cents = 0;   // truth
+  std::int64_t severity_milli = 0;  // truth
 };
 
 class Inspector {
@@ -39,11 +63,36 @@ class Inspector {
   DayMetrics InspectAndMeasure(std::int64_t day, const data::DeclaredView& declared, const data::TruthView& truth,
                                InspectionOutcomes& outcomes) const;
 
+  // The control of record `row` of day `day`, in `channel`, to be completed later.
+  PendingControl MakePending(std::int64_t day, std::size_t row, std::uint8_t channel, const data::DeclaredView& declared,
+                             const data::TruthView& truth, const InspectionOutcomes& outcomes) const;
+
+  // Completes controls whose result is known today: counts them in `metrics` (inspections, hits,
+  // duty recovered, typologies, channel, random controls) and sets detected[i] (size controls.size()).
+  void CompletePending(std::span<const PendingControl> controls, DayMetrics& metrics,
+                       std::span<std::uint8_t> detected) const;
+
+  // Tips (scenario [intelligence]): tipped[i] = 1 for the declarations named by a tip. A fraud is
+  // tipped with probability coverage; a compliant declaration with probability
+  // coverage x F (1 - precision) / (precision x C) for the day's F frauds and C compliant
+  // declarations (capped at 1), so that the expected share of tips naming a fraud is the precision.
+  // Draws from the kIntelligence stream at (day, record). Tips are an input like a rule hit: the
+  // strategies see the tip, never the truth behind it.
+  void IssueTips(std::int64_t day, const data::TruthView& truth, std::span<std::uint8_t> tipped) const;
+
  private:
+  float DetectionProbability(std::uint8_t channel, std::uint8_t fraud_type) const {
+    return detection_probability_[channel == 0 ? 1 : channel][fraud_type];
+  }
+  bool Detects(std::int64_t day, std::size_t row, std::uint8_t channel, std::uint8_t fraud_type) const;
+
+  double tip_coverage_ = 0.0;
+  double tip_precision_ = 1.0;
   CounterRandom random_;
   std::size_t office_count_ = 0;
   // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
-  std::array<float, 256> detection_probability_{};
+  // Indexed [channel][mask]; channel 0 (green) is never used.
+  std::array<std::array<float, 256>, kNumChannels> detection_probability_{};
 };
 
 }  // namespace crsim::sim

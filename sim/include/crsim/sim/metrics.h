@@ -8,6 +8,9 @@
 //   true detection rate  hits / frauds                      (what really happened)
 //   revenue recall       duty recovered / duty evaded
 //   compliant inspected  inspected declarations that carried no fraud (burden on honest trade)
+//   estimated compliance 1 - hit rate of random controls, per office, weighted by the office's
+//                        declarations (what the administration can know)
+//   true compliance      1 - frauds / declarations              (what really holds)
 #pragma once
 
 #include <array>
@@ -35,6 +38,29 @@ struct TypologyMetrics {
   double true_detection_rate() const { return frauds == 0 ? 0.0 : static_cast<double>(hits) / static_cast<double>(frauds); }
 };
 
+// Control channels (crsim/sim/channels.h): red = physical examination, yellow = documentary check,
+// blue = post-clearance audit, green = release without control. Index = Channel value.
+inline constexpr int kNumChannels = 4;
+inline constexpr const char* kChannelNames[kNumChannels] = {"green", "red", "yellow", "blue"};
+
+// The counters of one channel for one day.
+struct ChannelMetrics {
+  std::int64_t routed = 0;     // declarations sent to the channel that day (green: released without control)
+  std::int64_t mandatory = 0;  // of those, sent by a mandatory rule
+  std::int64_t random = 0;     // of those, picked at random (random minimum, or a strategy's random picks)
+  std::int64_t served = 0;     // controls taken from the channel's queues that day (<= capacity; green: routed)
+  std::int64_t controls = 0;   // controls whose result became known that day (blue: audits completed)
+  std::int64_t hits = 0;       // of those, frauds found
+  std::int64_t duty_recovered_cents = 0;
+  std::int64_t release_millihours = 0;  // sum over served of the release time (blue: time to the result), 1/1000 h
+  // Controls waiting at the end of the day. A level, not a flow: a sum of days keeps the later
+  // day's value, so a total holds the backlog at the end of its last day.
+  std::int64_t backlog = 0;
+
+  ChannelMetrics& operator+=(const ChannelMetrics& other);
+  bool operator==(const ChannelMetrics&) const = default;
+};
+
 struct DayMetrics {
   std::int64_t declarations = 0;
   std::int64_t inspections = 0;
@@ -55,6 +81,14 @@ struct DayMetrics {
   // The same by declared HS chapter (index = chapter number 1..97; the inspector sizes them 98).
   std::vector<std::int64_t> frauds_by_chapter;
   std::vector<std::int64_t> frauds_inspected_by_chapter;
+  std::array<ChannelMetrics, kNumChannels> by_channel{};
+  // Random controls: the selection-bias gap. Per office (sized like frauds_by_office): declarations
+  // lodged, random controls whose result became known, and their hits.
+  std::int64_t random_controls = 0;
+  std::int64_t random_hits = 0;
+  std::vector<std::int64_t> declarations_by_office;
+  std::vector<std::int64_t> random_controls_by_office;
+  std::vector<std::int64_t> random_hits_by_office;
 
   DayMetrics& operator+=(const DayMetrics& other);
   bool operator==(const DayMetrics&) const = default;
@@ -64,6 +98,10 @@ struct DayMetrics {
   double true_detection_rate() const { return Ratio(hits, frauds); }
   double revenue_recall() const { return Ratio(duty_recovered_cents, duty_evaded_cents); }
   double fraud_prevalence() const { return Ratio(frauds, declarations); }
+  double true_compliance_rate() const { return declarations == 0 ? 0.0 : 1.0 - fraud_prevalence(); }
+  // sum_o N_o (1 - h_o / r_o) / sum_o N_o over offices o with r_o > 0 random controls (N_o
+  // declarations, h_o random hits): a stratified estimate; NaN without random controls.
+  double estimated_compliance_rate() const;
 
   static double Ratio(std::int64_t numerator, std::int64_t denominator) {
     return denominator == 0 ? 0.0 : static_cast<double>(numerator) / static_cast<double>(denominator);

@@ -27,6 +27,8 @@ enum class Stream : std::uint32_t {
   kGenerate = 3,        // declaration contents: counter (day, record, block)
   kInspection = 4,      // detection outcomes: counter (day, record)
   kStrategyRandom = 5,  // random inspection picks: counter (day, record)
+  kIntelligence = 6,    // tips: counter (day, record)
+  kStrategyBandit = 7,  // Thompson sampling draws of the bandit strategy: counter (day, record)
   kModelTraining = 32,  // seeds of trained risk models (XGBoost's seed): counter (training index, 0, 0)
 };
 

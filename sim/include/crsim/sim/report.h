@@ -18,6 +18,20 @@ std::string FormatKpiTable(const ScenarioSpec& spec, const ExperimentResult& res
 // occurred are left out.
 std::string FormatTypologyTable(const ExperimentResult& result);
 
+// Per control channel (rows) and strategy (columns), totals over the measured days: routed,
+// mandatory, random, served, controls, hits, hit rate, duty recovered, release time p50 and p95
+// (hours) and the backlog at the end; channels no strategy used are left out (green always shown).
+std::string FormatChannelTable(const ExperimentResult& result);
+
+// One row of the channel table and of the by_channel datasets.
+struct ChannelKpiDefinition {
+  std::string name;  // also the HDF5 dataset name
+  bool is_count;
+  bool is_hours;     // a time in hours (printed with one decimal)
+  double (*value)(const StrategyResult&, std::size_t channel);
+};
+const std::vector<ChannelKpiDefinition>& ChannelKpiDefinitions();
+
 // Stage throughput (declarations per second) per strategy.
 std::string FormatThroughput(const ExperimentResult& result);
 

@@ -29,7 +29,8 @@
 //     MAD come from the histogram (bins of 0.02 in log price, linear interpolation inside a bin; the
 //     MAD is floored at half a bin). A group is scored only once it has min_reference_count
 //     declarations in the window.
-//   - per-trader inspection histories (inspections, hits).
+//   - per-trader inspection histories (inspections, hits), also from controls completed after their
+//     lodgement day (LearnFromControls).
 //   - with "logistic" or "gbdt": per-HS-chapter and per-origin histories (their posterior hit rates
 //     are the target encodings), the features and label (detected) of every inspected declaration,
 //     kept up to max_training_rows most recent ones, and the model, retrained on them every
@@ -83,6 +84,13 @@ class RiskEngine {
   // Feedback from one day's inspections. Call after Score for the same day.
   void Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes);
 
+  // Feedback from controls completed today on declarations of earlier days (backlogged controls,
+  // post-clearance audits: crsim/sim/channels.h): trader histories only (the price references had
+  // the declared values on the lodgement day; the logistic model's training rows and chapter and
+  // origin histories take same-day controls only). Call before the day's Learn, whose posterior
+  // update then includes them.
+  void LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected);
+
   const kernels::RuleTable& rule_table() const { return rule_table_; }
   const PriceReference& price_reference() const { return price_reference_; }
   std::uint64_t inspections_so_far() const { return total_inspections_; }
@@ -90,6 +98,7 @@ class RiskEngine {
   std::span<const float> trader_risk() const { return trader_risk_; }
   std::span<const float> trader_bonus() const { return trader_bonus_; }
   ScoreCombination combination() const { return combination_; }
+  std::span<const std::uint32_t> trader_inspections() const { return trader_inspections_; }
   // The trained model (combination "logistic" or "gbdt"): trained yet, its training rows kept now.
   bool model_trained() const { return model_trained_; }
   std::size_t training_rows() const { return training_labels_.size(); }

@@ -103,10 +103,12 @@ struct CountrySpec {
 struct AdministrationSpec {
   std::string name;                        // unique, letters/digits/'-'/'_'; offices are named "<name>-<k>", k from 1
   std::int64_t offices = 1;                // customs offices; 1..1000
-  std::int64_t inspection_capacity = 100;  // physical inspections per office per day; 0..1e7
+  std::int64_t inspection_capacity = 100;  // physical inspections (red channel) per office per day; 0..1e7
   double trade_share = 1.0;                // relative share of traders based here; > 0
   std::vector<double> office_weights;      // relative share of each office (home offices and other lodgings); empty = equal; else one per office, > 0
   std::vector<std::string> office_labels;  // real office codes, reported by crsim fidelity; empty = none; else one per office, unique
+  std::int64_t documentary_capacity = 0;   // documentary checks (yellow channel) per office per day; 0..1e7
+  std::int64_t audit_capacity = 0;         // post-clearance audits started (blue channel) per office per day; 0..1e7
 };
 
 // [traders]
@@ -121,6 +123,8 @@ struct TraderSpec {
   double honest_new_share = 0.05;        // share of honest traders who register during the run; 0..1
   double fraud_prone_new_share = 0.3;    // share of fraud-prone traders who register during the run; 0..1
   std::vector<std::string> labels;       // real identifiers of traders by volume rank (label k = trader k); at most count, unique
+  double aeo_share = 0.0;                // share of traders who are authorised economic operators (AEO); 0..1
+  double aeo_fraud_prone_share = 0.02;   // share of AEOs with a fraud-prone profile; 0..1 (consistent with fraud_prone_share)
 };
 
 // [fraud.undervaluation]
@@ -196,7 +200,9 @@ struct FraudSpec {
   AdaptationSpec adaptation;
 };
 
-// [inspection.detection_probability]: P(an inspection finds the fraud), per fraud type.
+// [inspection.detection_probability] (red: physical examination), and the same keys in
+// [inspection.documentary_detection_probability] (yellow) and [inspection.audit_detection_probability]
+// (blue): P(a control of that channel finds the fraud), per fraud type.
 struct DetectionProbabilitySpec {
   double undervaluation = 0.85;           // 0..1
   double misclassification = 0.7;         // 0..1
@@ -208,7 +214,35 @@ struct DetectionProbabilitySpec {
 
 // [inspection]
 struct InspectionSpec {
-  DetectionProbabilitySpec detection_probability;
+  DetectionProbabilitySpec detection_probability;  // red
+  // yellow: papers show a wrong code or origin more often than concealed goods or a short weight
+  DetectionProbabilitySpec documentary_detection_probability{0.6, 0.8, 0.55, 0.3, 0.05, 0.7};
+  // blue: the trader's books and payments, months later; the goods are gone
+  DetectionProbabilitySpec audit_detection_probability{0.9, 0.75, 0.7, 0.5, 0.0, 0.8};
+};
+
+// [channels.red], [channels.yellow], [channels.blue]: the selectivity of one control channel
+// (docs/scenarios.md, "Selection order").
+struct ChannelSpec {
+  double random_rate = 0.0;    // minimum share of an office's declarations sent here at random; 0..1
+  double expected_rate = 1.0;  // share of an office's declarations the channel aims at (random + top-up); 0..1
+};
+
+struct BlueChannelSpec : ChannelSpec {
+  std::int64_t delay_days = 30;  // days from the start of an audit to its result (detection, recovery, feedback); 0..3650
+};
+
+// [channels]
+struct ChannelsSpec {
+  ChannelSpec red;
+  ChannelSpec yellow;
+  BlueChannelSpec blue;
+};
+
+// [intelligence]: tips from law enforcement or third countries, produced outside the strategies.
+struct IntelligenceSpec {
+  double coverage = 0.0;   // share of frauds tipped; 0..1 (0 = no tips)
+  double precision = 1.0;  // share of tips that name a fraud; > 0..1
 };
 
 // [[risk.rules]]: at most 64 (kernels::kMaxRules). Omitted conditions always hold.
@@ -223,6 +257,7 @@ struct RuleSpec {
   std::optional<double> max_trader_age_days; // matches traders registered at most this many days ago; >= 0
   std::optional<std::int64_t> active_from_day;   // day of the run (0-based) the rule starts, inclusive; 0..36499; none = from the start
   std::optional<std::int64_t> active_until_day;  // day it stops, exclusive; 1..36500, > active_from_day; none = to the end
+  std::string channel;                       // "" (a score only), or "red" | "yellow" | "blue": mandatory control in that channel
 };
 
 // [risk.logistic]: the logistic model of combination = "logistic" (kernels/logistic.h).
@@ -269,6 +304,23 @@ struct HybridSpec {
   double random_share = 0.1;  // share of each office's capacity spent on uniformly random picks; 0..1
 };
 
+// [strategy.<name>] with kind "threshold"
+struct ThresholdSpec {
+  double score_threshold = 3.0;  // inspect declarations whose risk score exceeds this (highest first, up to capacity); finite
+};
+
+// [strategy.<name>] with kind "bandit"
+struct BanditSpec {
+  std::string method = "ucb";  // "ucb" (optimism: + exploration x posterior sd) or "thompson" (+ sd x a normal draw)
+  double exploration = 2.0;    // c: posterior standard deviations of the trader's hit rate added (ucb); >= 0
+  double weight = 4.0;         // risk-score units per unit of hit rate of that bonus or draw; >= 0
+};
+
+// [strategy.<name>] with kind "aeo"
+struct AeoSpec {
+  double selection_factor = 0.2;  // AEO declarations are inspected at this fraction of the office's inspection rate; 0..1
+};
+
 // [strategy.<name>]: one strategy instance of run.strategies. A name without a table is the
 // registered strategy of that name with the default settings.
 struct StrategyInstanceSpec {
@@ -276,10 +328,15 @@ struct StrategyInstanceSpec {
   std::string kind;         // registered strategy it runs; default: name
   std::string combination;  // its risk engine's score combination; default: risk.combination
   HybridSpec hybrid;        // kind "hybrid" only
+  ThresholdSpec threshold;  // kind "threshold" only
+  BanditSpec bandit;        // kind "bandit" only
+  AeoSpec aeo;              // kind "aeo" only
 };
 
 struct StrategySpec {
-  std::vector<StrategyInstanceSpec> instances;  // one per run.strategies entry, in that order
+  // One per run.strategies entry, in that order; then the [strategy.<registered name>] tables that
+  // run.strategies does not list (checked, unused by runs; MakeStrategy(name) finds them).
+  std::vector<StrategyInstanceSpec> instances;
 };
 
 struct ScenarioSpec {
@@ -296,6 +353,8 @@ struct ScenarioSpec {
   InspectionSpec inspection;
   RiskSpec risk;
   StrategySpec strategy;
+  ChannelsSpec channels;
+  IntelligenceSpec intelligence;
 };
 
 // The score combinations of [risk] combination, in a stable order.

@@ -9,7 +9,7 @@
 //   Countries       ISO codes with trade weights.
 //   Offices         every customs office of every administration, with its daily inspection capacity.
 //   Traders         Zipf-like volumes, a portfolio of HS6 codes and origins, a home office, a
-//                   registration day and a compliance profile (honest or fraud-prone).
+//                   registration day, a compliance profile (honest or fraud-prone) and an AEO status.
 //
 // Everything is drawn from the kWorld stream, so the world depends only on the scenario and seed.
 #pragma once
@@ -78,13 +78,16 @@ struct Catalogue {
 struct Office {
   std::string name;                 // "<administration>-<k>"
   std::uint32_t administration = 0;
-  std::uint32_t inspection_capacity = 0;  // inspections per day
-  std::string label;                // the real office code (administrations.office_labels), else the name
+  std::uint32_t inspection_capacity = 0;   // physical inspections (red) per day
+  std::uint32_t documentary_capacity = 0;  // documentary checks (yellow) per day
+  std::uint32_t audit_capacity = 0;        // post-clearance audits started (blue) per day
+  std::string label;                       // the real office code (administrations.office_labels), else the name
 };
 
 struct Traders {
   std::vector<double> volume_weight;          // relative declaration volume (Zipf-like)
   std::vector<std::uint8_t> fraud_prone;      // 1 = fraud-prone profile
+  std::vector<std::uint8_t> aeo;              // 1 = authorised economic operator (public status, not truth)
   std::vector<std::uint16_t> home_office;     // global office index
   std::vector<std::uint32_t> administration;  // index of the home administration
   std::vector<std::int32_t> registration_day; // negative = registered before the run
