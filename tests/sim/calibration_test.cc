@@ -319,7 +319,9 @@ TEST(CalibrateKcsTest, SharedTrainingSplitMeetsTheTargets) {
   const ScenarioSpec spec = ParseScenario(CalibrateScenario(imported, schema, {}), "kcs.toml");
   const FidelityReport report = CompareSamples(SampleFromImport(imported), GenerateSample(spec, imported.rows));
   for (const FidelityRow& row : report.rows) {
-    if (row.target) EXPECT_TRUE(row.pass()) << row.column << " = " << row.distance;
+    if (row.target) {
+      EXPECT_TRUE(row.pass()) << row.column << " = " << row.distance;
+    }
   }
 }
 
