@@ -4,8 +4,8 @@
 //   crsim_xgboost_peer [--rows N] [--train-rows N] [--reps R] [--threads 1,2] [--small]
 //
 // Trains two binary:logistic models with XGBoost's C API (hist, 256 bins, eta 0.1) on
-// --train-rows synthetic rows of 16 features with 5% NaN: 200 trees of depth 6 and 500 trees of
-// depth 8 (--small: 20 x 6 and 50 x 8, for the smoke test). Saves each as JSON and loads it with
+// --train-rows (default 50000) synthetic rows of 16 features with 5% NaN: 200 trees of depth 6 and
+// 500 trees of depth 8 (--small: 20 x 6 and 50 x 8 on 2000 rows, for the smoke test). Saves each as JSON and loads it with
 // crsim::data::ParseXgboostJsonModel (XGBoost keeps its trained booster). Then scores the same
 // --rows rows (row-major, 16 features, 5% NaN, another seed) with
 //   - XGBoost: XGBoosterPredictFromDense (in-place predict, no DMatrix, output margin) with
@@ -67,7 +67,7 @@ double MedianSeconds(int reps, const Body& body) {
 
 int main(int argc, char** argv) {
   std::size_t rows = 1000000;
-  std::size_t train_rows = 50000;
+  std::size_t train_rows = 0;  // 0: 50000, or 2000 with --small
   int reps = 3;
   std::vector<int> thread_counts{1, 2};
   bool small = false;
@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
       Usage(("unknown argument " + arg).c_str());
     }
   }
+  if (train_rows == 0) train_rows = small ? 2000 : 50000;
   if (rows == 0 || train_rows < 100 || reps < 1 || thread_counts.empty() ||
       *std::min_element(thread_counts.begin(), thread_counts.end()) < 1) {
     Usage("need --rows >= 1, --train-rows >= 100, --reps >= 1, thread counts >= 1");
