@@ -32,7 +32,7 @@ def combine(crsim, peer):
 
 
 def mega(x):
-    return f"{x / 1e6:,.1f} M"
+    return f"{x / 1e6:,.3f} M" if x < 1e6 else f"{x / 1e6:,.2f} M"
 
 
 def xgboost_steps(steps):
@@ -91,12 +91,12 @@ def main():
         if name == "xgboost":
             print(f"\nxgboost: {xgb['rows']:,} rows x 16 features, XGBoost in-place predict vs crsim PredictMarginParallel, "
                   f"median of {xgb['reps']} runs; margins compared row by row")
-            print("| model / threads | crsim rows/s | xgboost rows/s | ratio | margins differing |")
-            print("| --- | ---: | ---: | ---: | ---: |")
+            print("| model / threads | crsim rows/s | xgboost rows/s | ratio | margins differing | ratio per CPU-second |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
             for step in xgboost_steps(steps):
                 s = steps[step]
                 print(f"| {step} | {mega(s['crsim_rows_per_s'])} | {mega(s['peer_rows_per_s'])} | {s['ratio']:,.1f}x "
-                      f"| {s['margins_differing']} |")
+                      f"| {s['margins_differing']} | {s.get('cpu_ratio', float('nan')):,.1f}x |")
             continue
         print(f"\n{name}: {crsim['rows']:,} rows, {crsim['threads']} thread(s), one core (taskset -c 0), "
               f"median of {crsim['reps']} runs per step for crsim, {peers[name]['reps']} for {name}")

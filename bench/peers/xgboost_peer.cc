@@ -16,12 +16,16 @@
 // Checks that the margins agree (crsim's are bit-identical to XGBoost's in every run so far; the
 // program fails if any differs by more than 1e-6 relative) and prints one JSON object on stdout:
 //   {"rows": N, "reps": R, "steps": {"trees200_depth6/threads:1": {"crsim_rows_per_s",
-//    "peer_rows_per_s", "ratio", "threads", "margins_differing", "max_rel_diff"}, ...}}
-// and a table on stderr.
+//    "peer_rows_per_s", "ratio", "threads", "margins_differing", "max_rel_diff",
+//    "crsim_rows_per_cpu_s", "peer_rows_per_cpu_s", "cpu_ratio"}, ...}}
+// and a table on stderr. The per-CPU-second figures divide by the process CPU time of the call
+// (median): at 1 thread they estimate the idle-machine speed when the machine is loaded; at 2
+// threads they also count time threads spend spinning.
 #include <tbb/global_control.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -44,17 +48,33 @@ double Seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// CPU time of the whole process (all threads): on a loaded machine a 1-thread call's CPU time is
+// close to what its wall time would be on an idle one.
+double ProcessCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+struct Timing {
+  double wall = 0.0;  // median wall seconds per call
+  double cpu = 0.0;   // median process CPU seconds per call
+};
+
 template <class Body>
-double MedianSeconds(int reps, const Body& body) {
+Timing MedianSeconds(int reps, const Body& body) {
   body();  // warm-up, untimed
-  std::vector<double> times;
+  std::vector<double> walls, cpus;
   for (int r = 0; r < reps; ++r) {
+    const double cpu_start = ProcessCpuSeconds();
     const double start = Seconds();
     body();
-    times.push_back(Seconds() - start);
+    walls.push_back(Seconds() - start);
+    cpus.push_back(ProcessCpuSeconds() - cpu_start);
   }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  std::sort(walls.begin(), walls.end());
+  std::sort(cpus.begin(), cpus.end());
+  return {walls[walls.size() / 2], cpus[cpus.size() / 2]};
 }
 
 [[noreturn]] void Usage(const char* message) {
@@ -132,12 +152,12 @@ int main(int argc, char** argv) {
                  summary.distinct_thresholds, summary.bin_bits);
     for (const int threads : thread_counts) {
       booster.SetParam("nthread", std::to_string(threads));
-      const double peer_seconds = MedianSeconds(reps, [&] { booster.PredictInPlace(score.x.data(), rows, kFeatures, true); });
+      const Timing peer_time = MedianSeconds(reps, [&] { booster.PredictInPlace(score.x.data(), rows, kFeatures, true); });
       const float* peer_margin = booster.PredictInPlace(score.x.data(), rows, kFeatures, true);
-      double crsim_seconds;
+      Timing crsim_time;
       {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-        crsim_seconds = MedianSeconds(reps, [&] { crsim::kernels::PredictMarginParallel(model, view, margin); });
+        crsim_time = MedianSeconds(reps, [&] { crsim::kernels::PredictMarginParallel(model, view, margin); });
       }
       std::size_t differing = 0;
       double max_rel = 0.0;
@@ -149,18 +169,22 @@ int main(int argc, char** argv) {
         max_rel = std::max(max_rel, rel);
       }
       if (max_rel > 1e-6) ++failures;
-      const double crsim_rate = static_cast<double>(rows) / crsim_seconds;
-      const double peer_rate = static_cast<double>(rows) / peer_seconds;
+      const double crsim_rate = static_cast<double>(rows) / crsim_time.wall;
+      const double peer_rate = static_cast<double>(rows) / peer_time.wall;
+      const double crsim_cpu_rate = static_cast<double>(rows) / crsim_time.cpu;
+      const double peer_cpu_rate = static_cast<double>(rows) / peer_time.cpu;
       const std::string step = "trees" + std::to_string(spec.trees) + "_depth" + std::to_string(spec.depth) +
                                "/threads:" + std::to_string(threads);
-      std::fprintf(stderr, "| %s | %d | %.3f M | %.3f M | %.1fx | %zu (max rel %.2g) |\n", step.c_str(), threads,
-                   crsim_rate / 1e6, peer_rate / 1e6, crsim_rate / peer_rate, differing, max_rel);
-      char buffer[512];
+      std::fprintf(stderr, "| %s | %d | %.3f M | %.3f M | %.1fx | %zu (max rel %.2g) | per CPU-second: %.3f M / %.3f M = %.1fx |\n",
+                   step.c_str(), threads, crsim_rate / 1e6, peer_rate / 1e6, crsim_rate / peer_rate, differing, max_rel,
+                   crsim_cpu_rate / 1e6, peer_cpu_rate / 1e6, crsim_cpu_rate / peer_cpu_rate);
+      char buffer[768];
       std::snprintf(buffer, sizeof buffer,
                     "%s\"%s\": {\"crsim_rows_per_s\": %.6g, \"peer_rows_per_s\": %.6g, \"ratio\": %.6g, "
-                    "\"threads\": %d, \"margins_differing\": %zu, \"max_rel_diff\": %.3g}",
+                    "\"threads\": %d, \"margins_differing\": %zu, \"max_rel_diff\": %.3g, "
+                    "\"crsim_rows_per_cpu_s\": %.6g, \"peer_rows_per_cpu_s\": %.6g, \"cpu_ratio\": %.6g}",
                     first ? "" : ", ", step.c_str(), crsim_rate, peer_rate, crsim_rate / peer_rate, threads, differing,
-                    max_rel);
+                    max_rel, crsim_cpu_rate, peer_cpu_rate, crsim_cpu_rate / peer_cpu_rate);
       json += buffer;
       first = false;
     }

@@ -25,13 +25,16 @@
 //     deduplicated per feature and quantised so each distinct threshold is compared once).
 // Per block of 64 rows:
 //   1. Quantise (once per block, amortised over all trees): for each feature f the model's
-//      distinct split thresholds t_0 < ... < t_{T_f - 1} are sorted at compile time; a value's
-//      bin is the number of thresholds <= x (vectorised branchless binary search), so
-//      x >= t_k <=> bin(x) > k exactly. Bins are u8 when every feature has <= 255 distinct
-//      thresholds (XGBoost's hist method with its default 256 bins gives that), else u16.
-//      NaN compares false everywhere, so its bin is 0; a separate per-feature NaN row mask is kept.
+//      distinct split thresholds t_0 < ... < t_{T_f - 1} are sorted at prepare time; a value's
+//      bin is the number of thresholds <= x, so x >= t_k <=> bin(x) > k exactly. The bin comes
+//      from a branchless vectorised binary search: coarse steps with TableLookupLanes over every
+//      W-th threshold held in a register, then GatherIndex steps inside the window. Bins are u8
+//      when every feature has <= 256 distinct thresholds (XGBoost's hist method with its default
+//      max_bin 256 gives that; the 256th threshold's mask comes from a float compare), else u16.
+//      NaN compares false everywhere, so its bin is 0; a per-feature NaN row mask is kept apart.
 //   2. Threshold masks (once per block): for every (feature, threshold) pair a 64-bit mask of the
-//      rows with bin > k ("goes right when not missing"): one SIMD compare of 64 bins per pair.
+//      rows with bin > k ("goes right when not missing"): one SIMD compare of 64 bins per pair
+//      (one instruction on AVX3 for u8 bins).
 //   3. Per tree: internal nodes are visited level by level; node n holds the 64-bit mask M_n of
 //      the block's rows that reach it. R_n = (mask[f, k] | (default_right ? nan[f] : 0)) & M_n
 //      goes right, M_left = M_n & ~R_n, M_right = R_n: three integer ops per node for 64 rows, no
@@ -39,10 +42,14 @@
 //      P_l; a row's path through the tree is then its bits in P_0 .. P_{D-1}, and the index
 //      sum_l P_l[row] << (D - 1 - l) addresses a per-tree table of 2^D leaf values (a leaf at
 //      depth d < D fills the 2^(D-d) entries of its subtree, so early leaves need no padding
-//      nodes). The leaf values are gathered with SIMD gathers (16 rows per instruction on AVX3)
-//      and added to the block's margins in tree order.
-//   Trees are evaluated for a tile of several blocks before moving on, so each tree's compact
-//   form (about 9 bytes per internal node plus its leaf table) is read from memory once per tile.
+//      nodes). Per-row indices are built from the planes with LoadMaskBits (u8 lanes up to depth
+//      8, u16 beyond); the leaf values come from registers (TableLookupLanes and blends) when the
+//      table is at most 4 vectors (depth <= 6 on AVX3), else from GatherIndex, and are added to
+//      the rows' margins in tree order.
+//   Tiles: the mask tables and node masks of L blocks (L = lanes of a u64 vector: 8 on AVX3, 4 on
+//   AVX2) are interleaved, so each node step of 3 is one vector op for L x 64 rows (512 on AVX3),
+//   and each tree's compact form (12 bytes per internal node plus its leaf table) is read once per
+//   tile.
 // The scalar reference (PredictMarginReference) walks each row through each tree node by node:
 // the definition the fast engine is tested against, bit for bit, on every compiled SIMD target.
 //
