@@ -2,8 +2,10 @@
 """Combines crsim_peers' and the peers' timings (bench/peers/run.sh): prints the table
 step | crsim rows/s | <peer> rows/s | ratio, with a total (rows / the sum of the step times), and
 with --json writes {"<peer>": {"<step>": {"crsim_rows_per_s", "peer_rows_per_s", "ratio",
-"threads"}, ..., "total": {...}}}. --check-json FILE only checks that FILE parses and has every
-step and the total for every comparison (the ctest)."""
+"threads"}, ..., "total": {...}}}. With --xgboost FILE (crsim_xgboost_peer's output) it adds the
+"xgboost" comparison, one step per model and thread count ("trees200_depth6/threads:1", ...).
+--check-json FILE only checks that FILE parses and has every step (pandas: every step and the total;
+xgboost: both models at 1 and 2 threads) with positive figures (the ctests)."""
 import argparse
 import json
 import sys
@@ -30,7 +32,11 @@ def combine(crsim, peer):
 
 
 def mega(x):
-    return f"{x / 1e6:,.1f} M"
+    return f"{x / 1e6:,.3f} M" if x < 1e6 else f"{x / 1e6:,.2f} M"
+
+
+def xgboost_steps(steps):
+    return [s for s in steps if s.startswith("trees")]
 
 
 def check_json(path):
@@ -39,7 +45,14 @@ def check_json(path):
     if not data:
         raise SystemExit(f"report: {path} has no comparison")
     for name, steps in data.items():
-        for step in STEPS + ["total"]:
+        if name == "xgboost":
+            expected = xgboost_steps(steps)
+            threads = sorted({steps[s].get("threads") for s in expected})
+            if len(expected) != 4 or threads != [1, 2]:
+                raise SystemExit(f"report: {path}: xgboost needs two models at 1 and 2 threads, has {expected}")
+        else:
+            expected = STEPS + ["total"]
+        for step in expected:
             if step not in steps:
                 raise SystemExit(f"report: {path}: {name} lacks step {step}")
             for field in FIELDS:
@@ -53,21 +66,38 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--crsim")
     parser.add_argument("--peer", action="append", default=[], metavar="NAME=FILE")
+    parser.add_argument("--xgboost", metavar="FILE")
     parser.add_argument("--json")
     parser.add_argument("--check-json")
     args = parser.parse_args()
     if args.check_json:
         check_json(args.check_json)
         return 0
-    with open(args.crsim) as f:
-        crsim = json.load(f)
+    crsim = {"rows": 0, "threads": 1, "reps": 0}
+    if args.crsim:
+        with open(args.crsim) as f:
+            crsim = json.load(f)
     result, peers = {}, {}
     for spec in args.peer:
         name, path = spec.split("=", 1)
         with open(path) as f:
             peers[name] = json.load(f)
         result[name] = combine(crsim, peers[name])
+    if args.xgboost:
+        with open(args.xgboost) as f:
+            xgb = json.load(f)
+        result["xgboost"] = xgb["steps"]
     for name, steps in result.items():
+        if name == "xgboost":
+            print(f"\nxgboost: {xgb['rows']:,} rows x 16 features, XGBoost in-place predict vs crsim PredictMarginParallel, "
+                  f"median of {xgb['reps']} runs; margins compared row by row")
+            print("| model / threads | crsim rows/s | xgboost rows/s | ratio | margins differing | ratio per CPU-second |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: |")
+            for step in xgboost_steps(steps):
+                s = steps[step]
+                print(f"| {step} | {mega(s['crsim_rows_per_s'])} | {mega(s['peer_rows_per_s'])} | {s['ratio']:,.1f}x "
+                      f"| {s['margins_differing']} | {s.get('cpu_ratio', float('nan')):,.1f}x |")
+            continue
         print(f"\n{name}: {crsim['rows']:,} rows, {crsim['threads']} thread(s), one core (taskset -c 0), "
               f"median of {crsim['reps']} runs per step for crsim, {peers[name]['reps']} for {name}")
         header = f"| step | crsim rows/s | {name} rows/s | ratio |"

@@ -8,6 +8,7 @@
 //                  [--label NAME] [--export-features DIR]
 //   crsim calibrate --csv FILE --schema SCHEMA.toml --out SCENARIO.toml [--days N] [--seed S]
 //   crsim fidelity --real FILE --schema SCHEMA.toml --scenario SCENARIO.toml [--rows N] [--json FILE]
+//   crsim model-info --model FILE.json [--features N]
 //
 // Exit codes: 0 success, 2 bad input (scenario, override or command line; nothing is written),
 // 1 any other failure.
@@ -29,6 +30,8 @@
 #include "crsim/data/input_error.h"
 #include "crsim/sim/evaluation.h"
 #include "crsim/sim/calibration.h"
+#include "crsim/data/xgboost_model.h"
+#include "crsim/kernels/tree_ensemble.h"
 #include "crsim/sim/experiment.h"
 #include "crsim/sim/fidelity.h"
 #include "crsim/sim/replications.h"
@@ -60,6 +63,8 @@ struct Options {
   std::optional<std::int64_t> days;
   std::optional<std::int64_t> fidelity_rows;
   std::string json_file;
+  std::string model_path;
+  std::optional<std::int64_t> model_features;
 };
 
 // Imports a CSV with a schema (calibrate and fidelity), every row or an InputError.
@@ -152,6 +157,35 @@ int Run(const Options& options, const std::string& command_line) {
   const std::filesystem::path results_path = out_dir / "results.h5";
   crsim::sim::WriteResultsFile(results_path, spec, replications, {threads, command_line});
   fmt::print("results: {}\n", results_path.string());
+  return 0;
+}
+
+// Loads an XGBoost JSON model (crsim/data/xgboost_model.h) and describes it; a bad or unsupported
+// model, or a feature count that differs from --features, is bad input (exit code 2).
+int ModelInfo(const Options& options) {
+  const crsim::kernels::TreeEnsemble model = crsim::data::LoadXgboostJsonModel(options.model_path);
+  if (options.model_features && static_cast<std::size_t>(*options.model_features) != model.num_features) {
+    throw crsim::InputError({{options.model_path, 0, 0, "learner.learner_model_param.num_feature",
+                              fmt::format("the model has {} features but --features says {}", model.num_features,
+                                          *options.model_features)}});
+  }
+  const crsim::kernels::TreeEnsembleSummary summary = crsim::kernels::SummarizeTreeEnsemble(model);
+  const bool logistic = model.transform == crsim::kernels::MarginTransform::kLogistic;
+  fmt::print("model: {}\n", options.model_path);
+  fmt::print("objective: {} (output: {})\n", model.objective, logistic ? "sigmoid of the margin" : "the margin");
+  fmt::print("trees: {}\n", summary.trees);
+  fmt::print("max depth: {}\n", summary.max_depth);
+  fmt::print("leaves: {}\n", summary.leaves);
+  fmt::print("internal nodes: {}\n", summary.internal_nodes);
+  fmt::print("features: {}\n", model.num_features);
+  fmt::print("base margin: {:.9g}\n", model.base_margin + 0.0f);  // + 0: print -0 as 0
+  fmt::print("distinct thresholds: {} (at most {} per feature)\n", summary.distinct_thresholds,
+             summary.max_thresholds_per_feature);
+  fmt::print("bins: u{}\n", summary.bin_bits);
+  if (summary.trees_beyond_bit_planes > 0) {
+    fmt::print("trees deeper than {} (scored row by row): {}\n", crsim::kernels::kMaxBitPlaneDepth,
+               summary.trees_beyond_bit_planes);
+  }
   return 0;
 }
 
@@ -317,6 +351,12 @@ int main(int argc, char** argv) {
   fidelity->add_option("--rows", options.fidelity_rows, "Declarations to generate (default: as many as the real file)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
   fidelity->add_option("--json", options.json_file, "Also write the table as JSON to this file");
+  CLI::App* model_info = app.add_subcommand("model-info", "Load an XGBoost JSON model and describe it");
+  model_info->add_option("--model", options.model_path, "XGBoost JSON model (booster.save_model(\"x.json\"))")
+      ->required();
+  model_info->add_option("--features", options.model_features,
+                         "Expected feature count: a model with another count is an error")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 31));
 
   try {
     app.parse(argc, argv);
@@ -334,6 +374,7 @@ int main(int argc, char** argv) {
     if (calibrate->parsed()) return Calibrate(options);
     if (fidelity->parsed()) return Fidelity(options);
     if (inspect->parsed()) return InspectData(options);
+    if (model_info->parsed()) return ModelInfo(options);
     return Run(options, command_line);
   } catch (const crsim::InputError& e) {
     std::fprintf(stderr, "crsim: error: invalid input\n%s\n", e.what());

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -422,6 +423,54 @@ TEST_F(CliTest, EvaluateBadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
     EXPECT_FALSE(std::filesystem::exists(json));
     EXPECT_FALSE(std::filesystem::exists(dir_ / "features"));
   }
+}
+
+TEST(CliModelInfoTest, DescribesAGoodXgboostModel) {
+  const std::string fixture = std::string(CRSIM_SOURCE_DIR) + "/tests/data/fixtures/xgboost_small.json";
+  const Outcome outcome = RunCli("model-info --model " + fixture + " --features 5");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  for (const char* line : {"objective: binary:logistic", "trees: 4\n", "max depth: 3\n", "features: 5\n",
+                           "bins: u8\n", "leaves: "}) {
+    EXPECT_NE(outcome.output.find(line), std::string::npos) << line << " in\n" << outcome.output;
+  }
+}
+
+TEST(CliModelInfoTest, BadModelsExitWithTwoAndSayWhy) {
+  const std::string fixture = std::string(CRSIM_SOURCE_DIR) + "/tests/data/fixtures/xgboost_small.json";
+  std::string json;
+  {
+    std::ifstream in(fixture, std::ios::binary);
+    json.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(json.empty());
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "crsim_cli_model_info";
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    const std::filesystem::path path = dir / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  };
+  const std::string truncated = write("truncated.json", json.substr(0, json.size() / 2));
+  Outcome outcome = RunCli("model-info --model " + truncated);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find(truncated + ":1:"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("truncated"), std::string::npos) << outcome.output;
+
+  std::string multi_class = json;
+  multi_class.replace(multi_class.find("\"num_class\":\"0\""), 15, "\"num_class\":\"4\"");
+  outcome = RunCli("model-info --model " + write("multi.json", multi_class));
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find("multi-class"), std::string::npos) << outcome.output;
+
+  outcome = RunCli("model-info --model " + fixture + " --features 16");
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find("the model has 5 features but --features says 16"), std::string::npos)
+      << outcome.output;
+
+  outcome = RunCli("model-info --model " + (dir / "absent.json").string());
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_NE(outcome.output.find("cannot open"), std::string::npos) << outcome.output;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
