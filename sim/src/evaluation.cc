@@ -2,6 +2,9 @@
 // rankings (see crsim/sim/evaluation.h and docs/evaluate.md).
 #include "crsim/sim/evaluation.h"
 
+#include "crsim/data/xgboost_model.h"
+#include "crsim/kernels/tree_ensemble.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
@@ -512,26 +515,15 @@ TrainedTreeModel TrainTreeModel(const TreeFeatures& features, const EvaluationOp
 }
 
 // =============================================================================================
-// TREE-MODEL INFERENCE: the ONE place where the tree model is scored, here with XGBoost's own
-// predict (output margin, i.e. the sum of leaf values plus the base margin, before the sigmoid).
-// INTEGRATION POINT for crsim's engine (branch gbdt-kernel): replace the body with
-//   const kernels::TreeEnsemble ensemble = data::ParseXgboostJsonModel(model.json, "xgboost");
-//   kernels::PredictMarginParallel(ensemble, {features.data(), rows, cols, cols, 1}, margin);
-// (row-major: row_stride = cols, feature_stride = 1; NaN = missing, as here). The two agree to 1e-6
-// (that branch's tests); the metrics only use the ranking of the margins.
+// Tree-model inference: crsim's own engine (kernels/tree_ensemble.h) on the model XGBoost trained,
+// loaded from its JSON as a user's model file would be; the margins (sum of leaf values plus the
+// base margin, before the sigmoid) equal XGBoost's own predict bit for bit
+// (tests/data/xgboost_model_test.cc). Row-major features, NaN = missing.
 // =============================================================================================
 void PredictTreeMargin(const TrainedTreeModel& model, std::span<const float> features, std::size_t rows,
                        std::size_t cols, std::span<float> margin) {
-  DMatrix matrix(features, rows, cols);
-  Booster booster(nullptr, 0);
-  CheckXgb(XGBoosterLoadModelFromBuffer(booster.handle, model.json.data(), model.json.size()), "load model");
-  booster.Set("nthread", kXgboostThreads);
-  bst_ulong length = 0;
-  const float* out = nullptr;
-  CheckXgb(XGBoosterPredict(booster.handle, matrix.handle, /*option_mask: output margin*/ 1, 0, 0, &length, &out),
-           "predict");
-  if (length != rows) throw std::runtime_error("XGBoost predict returned an unexpected number of values");
-  std::copy(out, out + rows, margin.begin());
+  const kernels::TreeEnsemble ensemble = data::ParseXgboostJsonModel(model.json, "the evaluated tree model");
+  kernels::PredictMarginParallel(ensemble, {features.data(), rows, cols, cols, 1}, margin);
 }
 
 // ---------------------------------------------------------------------------------------------

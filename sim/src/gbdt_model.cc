@@ -11,6 +11,9 @@
 
 #include <fmt/format.h>
 
+#include "crsim/data/xgboost_model.h"
+#include "crsim/kernels/tree_ensemble.h"
+
 namespace crsim::sim {
 
 namespace {
@@ -52,6 +55,7 @@ void Require(bool condition, const char* what) {
 
 struct GbdtModel::Booster {
   BoosterHandle handle = nullptr;
+  kernels::TreeEnsemble ensemble;  // the same model in crsim's engine, loaded from its JSON
   ~Booster() {
     if (handle != nullptr) XGBoosterFree(handle);
   }
@@ -104,13 +108,19 @@ void GbdtModel::Train(const GbdtSpec& params, std::uint32_t seed, GbdtInput feat
   }
   booster_ = std::move(booster);
   features_ = features.features;
+  // crsim scores with its own engine: the model goes through XGBoost's JSON, as a user's would.
+  booster_->ensemble = data::ParseXgboostJsonModel(SaveJson(), "the GBDT trained in the loop");
 }
 
-// ---- The one scoring function. When crsim's tree-ensemble engine is merged, replace this body
-// with: parse SaveJson() once per training (data::ParseXgboostJsonModel) and call
-// kernels::PredictMarginParallel(ensemble, {input.data, input.rows, input.features,
-// input.row_stride, input.feature_stride}, margin). Tests compare against XGBoost to 1e-6.
 void GbdtModel::ScoreMargin(GbdtInput input, std::span<float> margin) const {
+  Require(trained() && margin.size() == input.rows && input.features == features_, "trained, sizes agree");
+  if (input.rows == 0) return;
+  kernels::PredictMarginParallel(booster_->ensemble,
+                                 {input.data, input.rows, input.features, input.row_stride, input.feature_stride},
+                                 margin);
+}
+
+void GbdtModel::ScoreMarginWithXgboost(GbdtInput input, std::span<float> margin) const {
   Require(trained() && margin.size() == input.rows && input.features == features_, "trained, sizes agree");
   if (input.rows == 0) return;
   // type 1: margin; cache_id 0 is required by 1.7's in-place predict.

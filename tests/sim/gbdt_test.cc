@@ -7,6 +7,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -233,6 +234,17 @@ TEST(GbdtInTheLoop, FallsBackToTheWeightedSumUntilTrainedThenScoresProbabilities
   }
   const double auc = RocAuc(score, fraud);
   EXPECT_GT(auc, 0.7) << "weighted sum's AUC on the same day: " << RocAuc(sum_day1, fraud);
+  // The model trained in the loop, scored by crsim's engine and by XGBoost's own predict on the
+  // day's feature matrix: the same margins, bit for bit.
+  const GbdtInput day{gbdt.day_features().data(), gbdt.feature_rows(), kernels::kNumFeatures, 1, gbdt.feature_stride()};
+  std::vector<float> crsim_margin(day.rows), xgboost_margin(day.rows);
+  gbdt.gbdt().ScoreMargin(day, crsim_margin);
+  gbdt.gbdt().ScoreMarginWithXgboost(day, xgboost_margin);
+  ASSERT_EQ(day.rows, batch.size());
+  for (std::size_t i = 0; i < day.rows; ++i) {
+    ASSERT_EQ(std::bit_cast<std::uint32_t>(crsim_margin[i]), std::bit_cast<std::uint32_t>(xgboost_margin[i]))
+        << "row " << i << ": " << crsim_margin[i] << " vs XGBoost " << xgboost_margin[i];
+  }
   std::printf("ROC AUC on day 1: gbdt %.4f, weighted sum %.4f\n", auc, RocAuc(sum_day1, fraud));
 }
 

@@ -9,10 +9,10 @@
 // nthread = 1 (never crsim's thread count: its histogram sums would change with it) and the seed
 // the caller gives, so the same rows, labels, parameters and seed give the same model, bit for bit.
 //
-// Scoring: ScoreMargin gives the margin (log-odds) of each row. It is the ONE place where the model
-// is evaluated: today with XGBoost's in-place predict (XGBoosterPredictFromDense, one thread);
-// crsim's own tree-ensemble engine (kernels/tree_ensemble.h, loading SaveJson()'s text with
-// data/xgboost_model.h) replaces its body, with predictions equal to 1e-6.
+// Scoring: ScoreMargin gives the margin (log-odds) of each row with crsim's own tree-ensemble
+// engine (kernels/tree_ensemble.h), on the model loaded from SaveJson()'s text after each training
+// (data/xgboost_model.h), exactly as a user's model file would be: the margins equal XGBoost's own
+// predict bit for bit (ScoreMarginWithXgboost, the reference the tests compare with).
 //
 // Errors: every XGBoost call is checked; a failure throws XgboostError naming the call and
 // XGBoost's own message (XGBGetLastError). Handles are freed by RAII.
@@ -74,8 +74,14 @@ class GbdtModel {
   std::size_t features() const { return features_; }
 
   // margin[i] = the model's margin (log-odds of a hit) of row i of `input` (margin.size() ==
-  // input.rows, input.features == features()). Requires trained().
+  // input.rows, input.features == features()). Requires trained(). crsim's tree-ensemble engine
+  // (kernels/tree_ensemble.h, TBB-parallel in the caller's arena) on the model as loaded from
+  // SaveJson(): equal to XGBoost's own predict bit for bit (tests/sim/gbdt_test.cc).
   void ScoreMargin(GbdtInput input, std::span<float> margin) const;
+
+  // The same margins from XGBoost's own predict (in-place, one thread): the reference the tests
+  // compare ScoreMargin with.
+  void ScoreMarginWithXgboost(GbdtInput input, std::span<float> margin) const;
 
   // The model as XGBoost's JSON (XGBoosterSaveModelToBuffer, format "json"). Requires trained().
   std::string SaveJson() const;

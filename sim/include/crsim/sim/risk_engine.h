@@ -106,6 +106,11 @@ class RiskEngine {
   const kernels::LogisticModel& model() const { return model_; }
   // The gradient-boosted trees (combination "gbdt"; untrained otherwise).
   const GbdtModel& gbdt() const { return gbdt_; }
+  // The last scored day's feature matrix (combinations "logistic" and "gbdt"), column-major:
+  // feature f of row i at day_features()[f * feature_stride() + i], feature_rows() rows.
+  std::span<const float> day_features() const { return features_.span(); }
+  std::size_t feature_rows() const { return feature_rows_; }
+  std::size_t feature_stride() const { return feature_stride_; }
   // Trainings so far, rows of the last one, and wall-clock seconds spent in them (not deterministic).
   std::int64_t trainings() const { return trainings_; }
   std::size_t last_training_rows() const { return last_training_rows_; }
