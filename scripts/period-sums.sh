@@ -2,6 +2,7 @@
 # Sums daily counters of results.h5 over periods of days, for every strategy of the run.
 #
 #   scripts/period-sums.sh RESULTS.h5 COUNTER FROM:UNTIL [FROM:UNTIL ...]
+#   REPLICATION=r scripts/period-sums.sh ...   # a run with replications: replication r
 #
 # COUNTER is a path under /strategies/<name>/daily/ (docs/hdf5-schema.md), for example `hits`,
 # `frauds`, `by_typology/origin_misdeclaration/hits` or `by_channel/red/mandatory`. A period
@@ -28,9 +29,15 @@ if [[ ! -r $file ]]; then
   exit 2
 fi
 
-strategies=$(h5dump -n "$file" | awk '$1 == "group" && $2 ~ "^/strategies/[^/]+$" { sub("/strategies/", "", $2); print $2 }')
+# A single run keeps /strategies/<name>/; a run with replications /replications/<r>/strategies/<name>/.
+base=${REPLICATION:+/replications/$REPLICATION}/strategies
+strategies=$(h5dump -n "$file" | awk -v base="$base" '$1 == "group" && index($2, base "/") == 1 && substr($2, length(base) + 2) !~ "/" { print substr($2, length(base) + 2) }')
+if [[ -z $strategies ]]; then
+  echo "$0: $file has no group $base/<strategy> (a run with replications: set REPLICATION=r)" >&2
+  exit 2
+fi
 for strategy in $strategies; do
-  path="/strategies/$strategy/daily/$counter"
+  path="$base/$strategy/daily/$counter"
   if ! values=$(h5dump -d "$path" -y -w 0 "$file" 2>/dev/null); then
     echo "$0: $file has no dataset $path" >&2
     exit 2
