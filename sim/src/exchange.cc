@@ -27,8 +27,11 @@ void GatherDeclared(const data::DeclaredView& declared, std::int64_t day, std::s
   Gather(declared.declared_quantity, rows, c.declared_quantity);
   Gather(declared.unit_value, rows, c.unit_value);
   Gather(declared.trader_age_days, rows, c.trader_age_days);
+  // Optional columns stay absent (empty) when the source lacks them, as the engine expects.
   if (declared.departure.size() == declared.size()) Gather(declared.departure, rows, c.departure);
+  else c.departure.resize(0);
   if (declared.transport_mode.size() == declared.size()) Gather(declared.transport_mode, rows, c.transport_mode);
+  else c.transport_mode.resize(0);
 }
 
 void GatherOutcomes(const InspectionOutcomes& outcomes, std::span<const std::uint32_t> rows, InspectionOutcomes& target) {
