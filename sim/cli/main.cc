@@ -149,6 +149,7 @@ int Run(const Options& options, const std::string& command_line) {
     fmt::print("\n{}\n", crsim::sim::FormatKpiTable(spec, replications.front()));
     fmt::print("{}\n", crsim::sim::FormatTypologyTable(replications.front()));
     fmt::print("{}\n", crsim::sim::FormatChannelTable(replications.front()));
+    if (spec.administrations.size() > 1) fmt::print("{}\n", crsim::sim::FormatAdministrationTable(spec, replications.front()));
   } else {
     fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(replications)));
   }

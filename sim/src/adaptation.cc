@@ -31,6 +31,13 @@ constexpr std::uint32_t kMaxOptions = 1024;  // offices per administration (<= 1
 
 }  // namespace
 
+std::pair<std::uint32_t, std::uint32_t> AdaptiveFraudsters::OfficeRange(std::uint32_t trader) const {
+  if (spec_.across_administrations) return {0, static_cast<std::uint32_t>(world_.offices.size())};
+  const std::uint32_t administration = world_.traders.administration[trader];
+  const std::uint32_t first = world_.administration_first_office[administration];
+  return {first, world_.administration_first_office[administration + 1] - first};
+}
+
 AdaptiveFraudsters::AdaptiveFraudsters(const World& world, const AdaptationSpec& spec) : world_(world), spec_(spec) {
   const Traders& traders = world.traders;
   trader_slot_.assign(traders.size(), -1);
@@ -39,9 +46,7 @@ AdaptiveFraudsters::AdaptiveFraudsters(const World& world, const AdaptationSpec&
   for (std::size_t t = 0; t < traders.size(); ++t) {
     if (!traders.fraud_prone[t]) continue;
     trader_slot_[t] = slots++;
-    const std::uint32_t administration = traders.administration[t];
-    const std::uint32_t offices =
-        world.administration_first_office[administration + 1] - world.administration_first_office[administration];
+    const std::uint32_t offices = OfficeRange(static_cast<std::uint32_t>(t)).second;
     office_offset_.push_back(static_cast<std::uint32_t>(office_belief_.size()));
     office_belief_.insert(office_belief_.end(), offices, prior);
   }
@@ -54,8 +59,7 @@ AdaptiveFraudsters::Choice AdaptiveFraudsters::Choose(std::uint32_t trader, std:
                                                       std::uint32_t slot_word) const {
   const Traders& traders = world_.traders;
   const auto k = static_cast<std::size_t>(trader_slot_[trader]);
-  const std::uint32_t first_office = world_.administration_first_office[traders.administration[trader]];
-  const std::uint32_t offices = world_.administration_first_office[traders.administration[trader] + 1] - first_office;
+  const auto [first_office, offices] = OfficeRange(trader);
   const std::uint32_t width = traders.portfolio_hs6_width;
   const float* office_belief = &office_belief_[office_offset_[k]];
   const float* hs_belief = &hs_belief_[k * width];
@@ -86,7 +90,7 @@ void AdaptiveFraudsters::Learn(const data::DeclaredView& declared, const data::T
     const std::int32_t k = trader_slot_[trader];
     if (k < 0) continue;  // an honest trader's opportunistic fraud: not adaptive
     const float inspected = outcomes.inspected[row] != 0 ? 1.0f : 0.0f;
-    const std::uint32_t first_office = world_.administration_first_office[traders.administration[trader]];
+    const std::uint32_t first_office = OfficeRange(trader).first;
     float& office = office_belief_[office_offset_[static_cast<std::size_t>(k)] + (declared.office[row] - first_office)];
     office += rate * (inspected - office);
     const std::uint32_t* portfolio = &traders.portfolio_hs6[static_cast<std::size_t>(trader) * width];
@@ -103,7 +107,7 @@ void AdaptiveFraudsters::Learn(const data::DeclaredView& declared, const data::T
 }
 
 float AdaptiveFraudsters::OfficeBelief(std::uint32_t trader, std::uint16_t office) const {
-  const std::uint32_t first_office = world_.administration_first_office[world_.traders.administration[trader]];
+  const std::uint32_t first_office = OfficeRange(trader).first;
   return office_belief_[office_offset_[static_cast<std::size_t>(trader_slot_[trader])] + (office - first_office)];
 }
 

@@ -6,6 +6,7 @@
 #include "crsim/data/declaration_batch.h"
 #include "crsim/sim/adaptation.h"
 #include "crsim/sim/channels.h"
+#include "crsim/sim/exchange.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/inspection.h"
 #include "crsim/sim/risk_engine.h"
@@ -31,10 +32,16 @@ class Stopwatch {
 
 struct StrategyState {
   std::unique_ptr<Strategy> strategy;
-  std::unique_ptr<RiskEngine> engine;
+  std::unique_ptr<ExchangeEngines> engine;  // its risk engine(s): one, or one per administration
   std::unique_ptr<AdaptiveFraudsters> fraudsters;  // this strategy's fraudsters (adaptation on), else null
   std::unique_ptr<ControlDesk> desk;                // its channels and queues
 };
+
+double TrainingSeconds(const ExchangeEngines& engines) {
+  double seconds = 0.0;
+  for (std::size_t a = 0; a < engines.engine_count(); ++a) seconds += engines.engine(a).training_seconds();
+  return seconds;
+}
 
 }  // namespace
 
@@ -59,7 +66,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
     // Each instance: its kind with its settings, a risk engine of its own combination, its desk.
     const StrategyInstanceSpec instance = FindStrategyInstance(spec, name);
     states.push_back({MakeStrategy(instance, spec),
-                      std::make_unique<RiskEngine>(world, spec, ParseScoreCombination(instance.combination), replication),
+                      std::make_unique<ExchangeEngines>(world, spec, instance, replication),
                       adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr,
                       std::make_unique<ControlDesk>(world, spec)});
     result.strategies.push_back(
@@ -128,14 +135,11 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       for (std::size_t c = 0; c < counters.size(); ++c) metrics.by_channel[c] += counters[c];
       metrics.frauds_deterred = static_cast<std::int64_t>(generator.last_day_deterred());
       strategy_result.seconds.inspect += clock.Lap();
-      const double trained_before = state.engine->training_seconds();
-      if (scored) {
-        state.engine->LearnFromControls(completed, completed_detected);
-        state.engine->Learn(declared, outcomes);
-      }
+      const double trained_before = TrainingSeconds(*state.engine);
+      if (scored) state.engine->Learn(day, declared, outcomes, completed, completed_detected);
       // The fraudsters learn from what happened to their own frauds (sequential: deterministic).
       if (state.fraudsters) state.fraudsters->Learn(declared, truth, outcomes);
-      const double train_seconds = state.engine->training_seconds() - trained_before;
+      const double train_seconds = TrainingSeconds(*state.engine) - trained_before;
       strategy_result.seconds.train += train_seconds;
       strategy_result.seconds.learn += clock.Lap() - train_seconds;
       strategy_result.daily.push_back(metrics);
@@ -147,11 +151,12 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
     if (on_day) on_day(day, result);
   }
   for (std::size_t s = 0; s < states.size(); ++s) {
-    const RiskEngine& engine = *states[s].engine;
+    // Per-administration engines: trainings summed, rows and trees of the first administration's.
+    const ExchangeEngines& engines = *states[s].engine;
     ModelSummary& model = result.strategies[s].model;
-    model.trainings = engine.trainings();
-    model.last_training_rows = static_cast<std::int64_t>(engine.last_training_rows());
-    model.trees = engine.gbdt().trees();
+    for (std::size_t a = 0; a < engines.engine_count(); ++a) model.trainings += engines.engine(a).trainings();
+    model.last_training_rows = static_cast<std::int64_t>(engines.engine(0).last_training_rows());
+    model.trees = engines.engine(0).gbdt().trees();
   }
   result.total_seconds = total_clock.Lap();
   return result;

@@ -87,6 +87,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
       metrics.declarations_by_office.assign(office_count_, 0);
       metrics.random_controls_by_office.assign(office_count_, 0);
       metrics.random_hits_by_office.assign(office_count_, 0);
+      metrics.inspections_by_office.assign(office_count_, 0);
+      metrics.hits_by_office.assign(office_count_, 0);
+      metrics.duty_evaded_cents_by_office.assign(office_count_, 0);
+      metrics.duty_recovered_cents_by_office.assign(office_count_, 0);
       const std::size_t end = std::min(size, (c + 1) * kMeasureChunk);
       for (std::size_t row = c * kMeasureChunk; row < end; ++row) {
         const std::uint8_t fraud_type = truth.fraud_type[row];
@@ -112,6 +116,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
         metrics.duty_recovered_cents += detected ? duty_cents : 0;
         const std::uint16_t office = declared.office[row];
         metrics.declarations_by_office[office] += 1;
+        metrics.inspections_by_office[office] += inspected ? 1 : 0;
+        metrics.hits_by_office[office] += detected ? 1 : 0;
+        metrics.duty_evaded_cents_by_office[office] += duty_cents;
+        metrics.duty_recovered_cents_by_office[office] += detected ? duty_cents : 0;
         if (inspected) {
           ChannelMetrics& by_channel = metrics.by_channel[channel];
           by_channel.controls += 1;
@@ -153,6 +161,10 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
   total.declarations_by_office.assign(office_count_, 0);
   total.random_controls_by_office.assign(office_count_, 0);
   total.random_hits_by_office.assign(office_count_, 0);
+  total.inspections_by_office.assign(office_count_, 0);
+  total.hits_by_office.assign(office_count_, 0);
+  total.duty_evaded_cents_by_office.assign(office_count_, 0);
+  total.duty_recovered_cents_by_office.assign(office_count_, 0);
   for (const DayMetrics& metrics : partial) total += metrics;
   return total;
 }
@@ -180,6 +192,10 @@ void Inspector::CompletePending(std::span<const PendingControl> controls, DayMet
   if (metrics.frauds_inspected_by_chapter.size() < kChapterSlots) metrics.frauds_inspected_by_chapter.resize(kChapterSlots, 0);
   if (metrics.random_controls_by_office.size() < office_count_) metrics.random_controls_by_office = Zeros(office_count_);
   if (metrics.random_hits_by_office.size() < office_count_) metrics.random_hits_by_office = Zeros(office_count_);
+  for (std::vector<std::int64_t>* by_office : {&metrics.inspections_by_office, &metrics.hits_by_office,
+                                                &metrics.duty_recovered_cents_by_office}) {
+    if (by_office->size() < office_count_) by_office->resize(office_count_, 0);
+  }
   for (std::size_t i = 0; i < controls.size(); ++i) {
     const PendingControl& control = controls[i];
     const bool fraud = control.fraud_type != 0;
@@ -190,6 +206,9 @@ void Inspector::CompletePending(std::span<const PendingControl> controls, DayMet
     metrics.frauds_inspected += fraud ? 1 : 0;
     metrics.compliant_inspected += fraud ? 0 : 1;
     metrics.duty_recovered_cents += hit ? control.duty_cents : 0;
+    metrics.inspections_by_office[control.office] += 1;
+    metrics.hits_by_office[control.office] += hit ? 1 : 0;
+    metrics.duty_recovered_cents_by_office[control.office] += hit ? control.duty_cents : 0;
     ChannelMetrics& by_channel = metrics.by_channel[control.channel];
     by_channel.controls += 1;
     by_channel.hits += hit ? 1 : 0;

@@ -35,6 +35,10 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   AddCounts(declarations_by_office, other.declarations_by_office);
   AddCounts(random_controls_by_office, other.random_controls_by_office);
   AddCounts(random_hits_by_office, other.random_hits_by_office);
+  AddCounts(inspections_by_office, other.inspections_by_office);
+  AddCounts(hits_by_office, other.hits_by_office);
+  AddCounts(duty_evaded_cents_by_office, other.duty_evaded_cents_by_office);
+  AddCounts(duty_recovered_cents_by_office, other.duty_recovered_cents_by_office);
   return *this;
 }
 
@@ -49,6 +53,29 @@ ChannelMetrics& ChannelMetrics::operator+=(const ChannelMetrics& other) {
   release_millihours += other.release_millihours;
   backlog = other.backlog;  // a level: the later value
   return *this;
+}
+
+DayMetrics OfficeRangeMetrics(const DayMetrics& metrics, std::size_t first_office, std::size_t last_office) {
+  DayMetrics part;
+  const auto slice = [&](const std::vector<std::int64_t>& values, std::int64_t& sum) {
+    std::vector<std::int64_t> sliced(last_office - first_office, 0);
+    for (std::size_t o = first_office; o < last_office && o < values.size(); ++o) {
+      sliced[o - first_office] = values[o];
+      sum += values[o];
+    }
+    return sliced;
+  };
+  part.declarations_by_office = slice(metrics.declarations_by_office, part.declarations);
+  part.inspections_by_office = slice(metrics.inspections_by_office, part.inspections);
+  part.hits_by_office = slice(metrics.hits_by_office, part.hits);
+  part.frauds_by_office = slice(metrics.frauds_by_office, part.frauds);
+  part.frauds_inspected_by_office = slice(metrics.frauds_inspected_by_office, part.frauds_inspected);
+  part.duty_evaded_cents_by_office = slice(metrics.duty_evaded_cents_by_office, part.duty_evaded_cents);
+  part.duty_recovered_cents_by_office = slice(metrics.duty_recovered_cents_by_office, part.duty_recovered_cents);
+  part.random_controls_by_office = slice(metrics.random_controls_by_office, part.random_controls);
+  part.random_hits_by_office = slice(metrics.random_hits_by_office, part.random_hits);
+  part.compliant_inspected = part.inspections - part.frauds_inspected;
+  return part;
 }
 
 double DayMetrics::estimated_compliance_rate() const {

@@ -112,6 +112,60 @@ std::string FormatChannelTable(const ExperimentResult& result) {
   return table;
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> AdministrationOfficeRanges(const ScenarioSpec& spec) {
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::size_t first = 0;
+  for (const AdministrationSpec& administration : spec.administrations) {
+    const std::size_t last = first + static_cast<std::size_t>(administration.offices);
+    ranges.emplace_back(first, last);
+    first = last;
+  }
+  return ranges;
+}
+
+const std::vector<AdministrationKpiDefinition>& AdministrationKpiDefinitions() {
+  using M = const DayMetrics&;
+  static const std::vector<AdministrationKpiDefinition> definitions = {
+      {"declarations", true, [](M m, M) { return static_cast<double>(m.declarations); }},
+      {"inspections", true, [](M m, M) { return static_cast<double>(m.inspections); }},
+      {"hit_rate", false, [](M m, M) { return m.hit_rate(); }},
+      {"frauds", true, [](M m, M) { return static_cast<double>(m.frauds); }},
+      {"fraud_share", false, [](M m, M all) { return DayMetrics::Ratio(m.frauds, all.frauds); }},
+      {"true_detection_rate", false, [](M m, M) { return m.true_detection_rate(); }},
+      {"duty_recovered_eur", true, [](M m, M) { return static_cast<double>(m.duty_recovered_cents) / 100.0; }},
+      {"revenue_recall", false, [](M m, M) { return m.revenue_recall(); }},
+  };
+  return definitions;
+}
+
+std::string FormatAdministrationTable(const ScenarioSpec& spec, const ExperimentResult& result) {
+  if (spec.administrations.size() < 2) return {};
+  constexpr int kLabelWidth = 30;
+  constexpr int kColumnWidth = 16;
+  std::string table = fmt::format("{:<{}}", "by administration", kLabelWidth);
+  for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
+  table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  const auto ranges = AdministrationOfficeRanges(spec);
+  const auto rows = [&](const std::string& title, const auto& part_of) {
+    table += title + '\n';
+    for (const AdministrationKpiDefinition& kpi : AdministrationKpiDefinitions()) {
+      table += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
+      for (const StrategyResult& strategy : result.strategies) {
+        table += fmt::format("{:>{}}", FormatKpiValue(kpi.is_count, kpi.value(part_of(strategy), strategy.total)),
+                             kColumnWidth);
+      }
+      table += '\n';
+    }
+  };
+  for (std::size_t a = 0; a < ranges.size(); ++a) {
+    rows(spec.administrations[a].name, [&](const StrategyResult& strategy) {
+      return OfficeRangeMetrics(strategy.total, ranges[a].first, ranges[a].second);
+    });
+  }
+  rows("union", [](const StrategyResult& strategy) { return strategy.total; });
+  return table;
+}
+
 std::string FormatThroughput(const ExperimentResult& result) {
   const auto rate = [&](double seconds) {
     return fmt::format("{:.1f}", static_cast<double>(result.declarations) / seconds / 1e6);
@@ -150,7 +204,8 @@ namespace {
 
 // /<prefix>/strategies/<name>/{daily,total,timing_seconds}/... for one replication.
 void WriteReplication(data::ResultsFile& file, const std::string& prefix, const ExperimentResult& result,
-                      const std::vector<std::string>& office_names) {
+                      const std::vector<std::string>& office_names, const std::vector<std::string>& administration_names,
+                      const std::vector<std::pair<std::size_t, std::size_t>>& administration_ranges) {
   for (const StrategyResult& strategy : result.strategies) {
     const std::string base = prefix + "/strategies/" + strategy.name;
     // Raw integer counters per day: exact, and what every rate is derived from.
@@ -231,6 +286,35 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
       counter("by_office/" + office_names[o] + "/random_hits",
               [at](const DayMetrics& day) { return at(day.random_hits_by_office); });
     }
+    // Per office and per administration: the counters a per-administration KPI derives from.
+    for (std::size_t o = 0; o < office_names.size(); ++o) {
+      const auto at = [o](const std::vector<std::int64_t>& values) { return o < values.size() ? values[o] : std::int64_t{0}; };
+      counter("by_office/" + office_names[o] + "/inspections", [at](const DayMetrics& day) { return at(day.inspections_by_office); });
+      counter("by_office/" + office_names[o] + "/hits", [at](const DayMetrics& day) { return at(day.hits_by_office); });
+      counter("by_office/" + office_names[o] + "/duty_evaded_cents",
+              [at](const DayMetrics& day) { return at(day.duty_evaded_cents_by_office); });
+      counter("by_office/" + office_names[o] + "/duty_recovered_cents",
+              [at](const DayMetrics& day) { return at(day.duty_recovered_cents_by_office); });
+    }
+    for (std::size_t a = 0; a < administration_ranges.size(); ++a) {
+      const auto [first, last] = administration_ranges[a];
+      const std::string group = "by_administration/" + administration_names[a] + "/";
+      const auto part = [first, last](const DayMetrics& day) { return OfficeRangeMetrics(day, first, last); };
+      counter(group + "declarations", [part](const DayMetrics& day) { return part(day).declarations; });
+      counter(group + "inspections", [part](const DayMetrics& day) { return part(day).inspections; });
+      counter(group + "hits", [part](const DayMetrics& day) { return part(day).hits; });
+      counter(group + "frauds", [part](const DayMetrics& day) { return part(day).frauds; });
+      counter(group + "frauds_inspected", [part](const DayMetrics& day) { return part(day).frauds_inspected; });
+      counter(group + "duty_evaded_cents", [part](const DayMetrics& day) { return part(day).duty_evaded_cents; });
+      counter(group + "duty_recovered_cents", [part](const DayMetrics& day) { return part(day).duty_recovered_cents; });
+      for (const AdministrationKpiDefinition& kpi : AdministrationKpiDefinitions()) {
+        if (kpi.is_count) continue;
+        std::vector<double> series;
+        for (const DayMetrics& day : strategy.daily) series.push_back(kpi.value(part(day), day));
+        file.WriteSeries(base + "/daily/" + group + kpi.name, series);
+        file.WriteSeries(base + "/total/" + group + kpi.name, std::vector<double>{kpi.value(part(strategy.total), strategy.total)});
+      }
+    }
     const std::string timing = base + "/timing_seconds/";
     file.WriteSeries(timing + "score", std::vector<double>{strategy.seconds.score});
     file.WriteSeries(timing + "select", std::vector<double>{strategy.seconds.select});
@@ -283,11 +367,15 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
       office_names.push_back(administration.name + "-" + std::to_string(k));
     }
   }
+  std::vector<std::string> administration_names;
+  for (const AdministrationSpec& administration : spec.administrations) administration_names.push_back(administration.name);
+  const auto administration_ranges = AdministrationOfficeRanges(spec);
   if (replications.size() == 1) {
-    WriteReplication(file, "", replications.front(), office_names);
+    WriteReplication(file, "", replications.front(), office_names, administration_names, administration_ranges);
   } else {
     for (const ExperimentResult& result : replications) {
-      WriteReplication(file, "/replications/" + std::to_string(result.replication), result, office_names);
+      WriteReplication(file, "/replications/" + std::to_string(result.replication), result, office_names,
+                       administration_names, administration_ranges);
     }
     const ReplicationSummary summary = SummarizeReplications(replications);
     for (const StrategyKpiSummary& kpi : summary.kpis) {

@@ -94,7 +94,10 @@ constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_ra
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
                                            "adaptation"};
 constexpr std::string_view kAdaptationKeys[] = {"enabled",     "learning_rate", "switching_cost", "penalty_per_detection",
-                                                "temperature", "prior_inspection_probability"};
+                                                "temperature", "prior_inspection_probability",
+                                                "across_administrations"};
+// Offices an adaptive fraudster can choose among (AdaptiveFraudsters keeps their utilities on the stack).
+constexpr std::int64_t kMaxAdaptiveOffices = 1024;
 constexpr std::string_view kUndervaluationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kMisclassificationKeys[] = {"enabled", "weight"};
 constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "transit_countries",
@@ -120,7 +123,7 @@ constexpr std::string_view kRuleKeys[] = {"name",           "weight",         "h
                                           "offices",        "unit_value_min", "unit_value_max",      "max_trader_age_days",
                                           "active_from_day", "active_until_day", "channel"};
 // [strategy.<name>]: the keys of every instance, then those of its kind (kKindKeys).
-constexpr std::string_view kStrategyInstanceKeys[] = {"kind", "combination"};
+constexpr std::string_view kStrategyInstanceKeys[] = {"kind", "combination", "exchange", "exchange_delay_days"};
 constexpr std::string_view kHybridKeys[] = {"random_share"};
 constexpr std::string_view kThresholdKeys[] = {"score_threshold"};
 constexpr std::string_view kBanditKeys[] = {"method", "exploration", "weight"};
@@ -1166,6 +1169,16 @@ class ScenarioValidator {
     ReadDouble(adaptation_table, adaptation_path, "temperature", adaptation.temperature, GreaterThan(0));
     ReadDouble(adaptation_table, adaptation_path, "prior_inspection_probability",
                adaptation.prior_inspection_probability, Between(0, 1));
+    const Field across = ReadBool(adaptation_table, adaptation_path, "across_administrations", adaptation.across_administrations);
+    if (across.node != nullptr && across.ok && adaptation.across_administrations) {
+      std::int64_t offices = 0;
+      for (const AdministrationSpec& administration : spec.administrations) offices += administration.offices;
+      if (offices > kMaxAdaptiveOffices) {
+        Report(*across.node, JoinKey(adaptation_path, "across_administrations"),
+               fmt::format("port shopping across administrations allows at most {} offices in all, the scenario has {}",
+                           kMaxAdaptiveOffices, offices));
+      }
+    }
 
     const bool all_ok = prone_rate.ok && honest_rate.ok && under.ok && mis.ok && origin.ok && quantity.ok &&
                         prohibited.ok && low_value.ok;
@@ -1474,6 +1487,15 @@ class ScenarioValidator {
       Report(FirstPresent({kind.node}, table), JoinKey(path, "kind"), std::move(message));
     }
     ReadCombination(&table, path, instance.combination);
+    const Field exchange = ReadString(&table, path, "exchange", instance.exchange);
+    if (exchange.node != nullptr && exchange.ok) {
+      CheckChoice(*exchange.node, JoinKey(path, "exchange"), instance.exchange, RegisteredExchangeModes());
+    }
+    const Field delay = ReadInt(&table, path, "exchange_delay_days", instance.exchange_delay_days, 0, 3650);
+    if (delay.node != nullptr && delay.ok && exchange.ok && instance.exchange != "shared_outcomes") {
+      Report(*delay.node, JoinKey(path, "exchange_delay_days"),
+             fmt::format("applies only with exchange = \"shared_outcomes\" (exchange is \"{}\")", instance.exchange));
+    }
     // The keys every instance has, then its kind's (checked only once the kind is known).
     KeyList kind_keys;
     for (const KindKeys& entry : kKindKeys) {

@@ -76,6 +76,12 @@ TEST_F(CliTest, BadInputExitsWithTwoNamesTheProblemAndWritesNothing) {
        {"bad.toml:", "risk.gbdt.learning_rat", "did you mean \"learning_rate\""}},
       {"GBDT rows inconsistent", good + "\n[risk.gbdt]\nmin_training_rows = 10\nmax_training_rows = 5\n", "",
        {"risk.gbdt.max_training_rows", "must be at least min_training_rows (10), got 5"}},
+      {"unknown exchange mode", "",
+       "--set 'run.strategies=[\"x\"]' --set strategy.x.kind=topk --set strategy.x.exchange=shared",
+       {"strategy.x.exchange", "unknown value \"shared\"", "one of: pooled, none, shared_outcomes"}},
+      {"exchange delay without sharing", "",
+       "--set 'run.strategies=[\"x\"]' --set strategy.x.kind=topk --set strategy.x.exchange_delay_days=3",
+       {"strategy.x.exchange_delay_days", "applies only with exchange = \"shared_outcomes\""}},
       {"unknown strategy kind", "",
        "--set 'run.strategies=[\"ml\"]' --set strategy.ml.kind=gbdt",
        {"strategy.ml.kind", "unknown strategy kind \"gbdt\"", "registered: random, topk, hybrid",
@@ -145,6 +151,7 @@ TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
     ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
     EXPECT_NE(outcome.output.find("true detection rate"), std::string::npos) << outcome.output;
     EXPECT_NE(outcome.output.find("revenue recall"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("by administration"), std::string::npos) << outcome.output;
     const data::ResultsReader reader(out + "/results.h5");
     EXPECT_EQ(reader.ReadIntegerAttribute("/", "threads"), threads);
     EXPECT_EQ(reader.ReadIntegerAttribute("/", "seed"), 7);
@@ -156,6 +163,16 @@ TEST_F(CliTest, RunWritesACompleteResultsFileWhateverTheThreadCount) {
       const std::string base = std::string("/strategies/") + strategy;
       EXPECT_EQ(reader.ReadIntegers(base + "/daily/declarations").size(), 3u);
       EXPECT_EQ(reader.ReadDoubles(base + "/daily/true_detection_rate").size(), 3u);
+      // The administrations' counters add up to the union's (AA and BB), day by day.
+      for (const char* counter : {"declarations", "inspections", "hits", "frauds", "duty_recovered_cents"}) {
+        const std::vector<std::int64_t> all = reader.ReadIntegers(base + "/daily/" + counter);
+        const std::vector<std::int64_t> aa = reader.ReadIntegers(base + "/daily/by_administration/AA/" + counter);
+        const std::vector<std::int64_t> bb = reader.ReadIntegers(base + "/daily/by_administration/BB/" + counter);
+        ASSERT_EQ(aa.size(), all.size());
+        ASSERT_EQ(bb.size(), all.size());
+        for (std::size_t d = 0; d < all.size(); ++d) EXPECT_EQ(aa[d] + bb[d], all[d]) << counter << " day " << d;
+      }
+      EXPECT_EQ(reader.ReadDoubles(base + "/total/by_administration/BB/fraud_share").size(), 1u);
       // The typology counters add up to the overall ones (one typology per declaration).
       std::int64_t typology_frauds = 0;
       for (const char* typology : data::kFraudTypeNames) {

@@ -379,7 +379,7 @@ const std::vector<MalformedCase>& MalformedCases() {
        "strategy.gbdtt", 5, 11, "table [strategy.gbdtt] configures no strategy: \"gbdtt\" is not in run.strategies (random, gbdt); did you mean \"gbdt\"?"},
       {"StrategyKeyOfAnotherKind",
        "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\nkind = \"topk\"\nrandom_share = 0.2\n" + kMinimal,
-       "strategy.ml.random_share", 5, 1, "unknown key \"random_share\" (allowed here: kind, combination)"},
+       "strategy.ml.random_share", 5, 1, "unknown key \"random_share\" (allowed here: kind, combination, exchange, exchange_delay_days)"},
       {"StrategyCombinationTypo",
        "[run]\nstrategies = [\"ml\"]\n[strategy.ml]\nkind = \"topk\"\ncombination = \"logistc\"\n" + kMinimal,
        "strategy.ml.combination", 5, 15, "unknown combination \"logistc\"; did you mean \"logistic\"?"},

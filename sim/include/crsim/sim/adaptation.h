@@ -1,7 +1,8 @@
 // Adaptive fraudsters: what fraud-prone traders believe about the controls, and how they choose.
 //
 // Each fraud-prone trader holds, for every option it can choose when it cheats,
-//   b_office[o]  its belief that a fraud lodged at office o (any office of its administration) is inspected,
+//   b_office[o]  its belief that a fraud lodged at office o (any office of its administration; with
+//                across_administrations, any office of any administration: port shopping) is inspected,
 //   b_hs[j]      the same for a fraud on the j-th HS6 code of its portfolio,
 //   d            its belief that an inspection of its fraud finds it,
 // all starting at fraud.adaptation.prior_inspection_probability (d at 1: it assumes an inspection
@@ -20,11 +21,12 @@
 // which of its declarations were fraudulent and which were inspected or caught), never the risk
 // engine's. The update runs sequentially in row order, so beliefs are the same for any thread count.
 //
-// Memory: one float per (fraud-prone trader, office of its administration) and per (fraud-prone
+// Memory: one float per (fraud-prone trader, office it may choose) and per (fraud-prone
 // trader, portfolio slot): it depends on the traders, not on the length of the run.
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "crsim/data/declaration_batch.h"
@@ -60,6 +62,9 @@ class AdaptiveFraudsters {
 
  private:
   const World& world_;
+  // The offices a fraud of `trader` may be lodged at: [first, first + count), global indices.
+  std::pair<std::uint32_t, std::uint32_t> OfficeRange(std::uint32_t trader) const;
+
   AdaptationSpec spec_;
   std::vector<std::int32_t> trader_slot_;    // index among fraud-prone traders, -1 for honest ones
   std::vector<std::uint32_t> office_offset_; // beliefs of slot k: office_belief_[office_offset_[k] ..]

@@ -2,8 +2,8 @@
 //
 // Per day: generate (once, shared: every strategy sees identical arrivals; with it the mandatory
 // channels of rules and the tips), then for each strategy in scenario order: score (its own risk
-// engine), route to channels and serve the queues (crsim/sim/channels.h), inspect and measure,
-// complete the controls of earlier days whose result is due, learn. With
+// engine, or one per administration: crsim/sim/exchange.h), route to channels and serve the queues
+// (crsim/sim/channels.h), inspect and measure, complete the controls of earlier days whose result is due, learn. With
 // fraud.adaptation on, each strategy has its own adaptive fraudsters, so generation moves inside the
 // strategy loop (same counters: only where fraud attempts go, and whether they happen, differ) and
 // the fraudsters learn after the strategy's inspections. Memory holds

@@ -89,6 +89,13 @@ struct DayMetrics {
   std::vector<std::int64_t> declarations_by_office;
   std::vector<std::int64_t> random_controls_by_office;
   std::vector<std::int64_t> random_hits_by_office;
+  // Per office (the same sizing), to break results out per administration (OfficeRangeMetrics):
+  // controls whose result became known (same day or completed later), their hits, and duty evaded
+  // by the frauds lodged at the office and recovered by its controls.
+  std::vector<std::int64_t> inspections_by_office;
+  std::vector<std::int64_t> hits_by_office;
+  std::vector<std::int64_t> duty_evaded_cents_by_office;
+  std::vector<std::int64_t> duty_recovered_cents_by_office;
 
   DayMetrics& operator+=(const DayMetrics& other);
   bool operator==(const DayMetrics&) const = default;
@@ -107,6 +114,14 @@ struct DayMetrics {
     return denominator == 0 ? 0.0 : static_cast<double>(numerator) / static_cast<double>(denominator);
   }
 };
+
+// The metrics of the offices [first_office, last_office) alone (an administration's offices are
+// contiguous): declarations, inspections, hits, frauds, frauds inspected, compliant inspected, duty
+// evaded and recovered, random controls and hits, and the by-office vectors of those offices
+// (re-indexed from 0), all from the by-office counters; typology, chapter and channel breakdowns
+// and frauds deterred are left at zero. Summed over a partition of the offices, every counter
+// equals the union's.
+DayMetrics OfficeRangeMetrics(const DayMetrics& metrics, std::size_t first_office, std::size_t last_office);
 
 // One row of the KPI table: a name, a unit hint and how to read it from DayMetrics.
 struct KpiDefinition {

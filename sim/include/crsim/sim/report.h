@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crsim/sim/experiment.h"
@@ -22,6 +23,24 @@ std::string FormatTypologyTable(const ExperimentResult& result);
 // mandatory, random, served, controls, hits, hit rate, duty recovered, release time p50 and p95
 // (hours) and the backlog at the end; channels no strategy used are left out (green always shown).
 std::string FormatChannelTable(const ExperimentResult& result);
+
+// Per administration (rows grouped by administration, then the union) and strategy (columns), totals
+// over the measured days: declarations, inspections, hit rate, frauds, fraud share (the
+// administration's share of the union's frauds: displacement), true detection rate, duty recovered
+// and revenue recall. Empty with a single administration (the KPI table is then the union's).
+std::string FormatAdministrationTable(const ScenarioSpec& spec, const ExperimentResult& result);
+
+// The office range [first, last) of each administration, in scenario order.
+std::vector<std::pair<std::size_t, std::size_t>> AdministrationOfficeRanges(const ScenarioSpec& spec);
+
+// One row of the administration table and of the by_administration datasets (rates only; the
+// counters are written as integers). `union_total` is the strategy's total over all administrations.
+struct AdministrationKpiDefinition {
+  std::string name;
+  bool is_count;
+  double (*value)(const DayMetrics& administration, const DayMetrics& union_total);
+};
+const std::vector<AdministrationKpiDefinition>& AdministrationKpiDefinitions();
 
 // One row of the channel table and of the by_channel datasets.
 struct ChannelKpiDefinition {

@@ -40,7 +40,8 @@
 //     the kModelTraining stream at (k, 0, 0), keyed by (run.seed, replication): the same scenario
 //     gives the same models whatever the thread count.
 // Each strategy owns its own engine, so what one strategy learns does not leak into another; each
-// strategy instance may use its own combination ([strategy.<name>] combination).
+// strategy instance may use its own combination ([strategy.<name>] combination), and with several
+// administrations one engine per administration (crsim/sim/exchange.h, [strategy.<name>] exchange).
 #pragma once
 
 #include <cstddef>

@@ -185,6 +185,7 @@ struct AdaptationSpec {
   double penalty_per_detection = 1.0;        // fine on a detected fraud, x the duty evaded (which is also recovered); >= 0
   double temperature = 0.05;                 // softmax temperature over expected net gain, x duty; > 0
   double prior_inspection_probability = 0.05; // belief about an option before any experience of it; 0..1
+  bool across_administrations = false;       // true: a fraud may be lodged at any office of any administration (port shopping); false: its own administration's
 };
 
 // [fraud]
@@ -331,6 +332,12 @@ struct StrategyInstanceSpec {
   ThresholdSpec threshold;  // kind "threshold" only
   BanditSpec bandit;        // kind "bandit" only
   AeoSpec aeo;              // kind "aeo" only
+  // What its administrations' risk engines share (crsim/sim/exchange.h): "pooled" (default: one
+  // engine learns from every administration's inspections) | "none" (one engine per administration,
+  // learning from its own inspections only) | "shared_outcomes" (as "none", plus the other
+  // administrations' trader inspection outcomes, exchange_delay_days later). RegisteredExchangeModes().
+  std::string exchange = "pooled";
+  std::int64_t exchange_delay_days = 0;  // "shared_outcomes" only; days; 0..3650
 };
 
 struct StrategySpec {
@@ -359,6 +366,9 @@ struct ScenarioSpec {
 
 // The score combinations of [risk] combination, in a stable order.
 const std::vector<std::string>& RegisteredCombinations();
+
+// The exchange modes of [strategy.<name>] exchange: "pooled", "none", "shared_outcomes".
+const std::vector<std::string>& RegisteredExchangeModes();
 
 // The strategy names the simulator knows, in a stable order.
 const std::vector<std::string>& RegisteredStrategyNames();
