@@ -322,10 +322,10 @@ void AssignDeclarantsAndPhoenix(const ScenarioSpec& spec, const CounterRandom& r
   layout.identities_per_firm = static_cast<std::uint32_t>(phoenix.identities_per_firm);
   const std::uint32_t pool = layout.firms * layout.identities_per_firm;
   for (std::uint32_t j = 0; j < static_cast<std::uint32_t>(phoenix.complicit_declarants); ++j) {
-    // Complicit declarants are drawn by volume like any trader's: a broker with many honest
-    // clients hides its shells among them (and may be drawn twice).
+    // Complicit declarants are drawn uniformly over the declarants (a small broker as likely as a
+    // large one; the same one may be drawn twice); they keep their honest clients.
     const RandomBlock words = random.Block(Stream::kWorld, kPhoenixEntity, 0xFFFFFFFFu - j, 0);
-    layout.complicit_declarant.push_back(declarant_table.Sample(words[0], words[1]));
+    layout.complicit_declarant.push_back(UniformIndex(words[0], world.declarants));
   }
   double ordinary_weight = 0.0;
   for (std::uint32_t i = 0; i < ordinary; ++i) ordinary_weight += traders.volume_weight[i];

@@ -202,7 +202,7 @@ struct PhoenixSpec {
   std::int64_t lifetime_days = 60;          // an identity not caught is abandoned after this many days; >= 1
   std::int64_t shelf_days_max = 1095;       // an identity was registered U{0..shelf_days_max} days before its first day (aged shelf companies); 0..36500
   std::int64_t complicit_declarants = 2;    // declarants who serve the firms (firm f uses complicit declarant f mod n); 1..traders.declarants
-  double declarant_loyalty = 0.8;           // share of identities lodging through their firm's complicit declarant (others: any); 0..1
+  double declarant_loyalty = 0.7;           // share of identities lodging through their firm's complicit declarant (others: any); 0..1
 };
 
 // [fraud]
