@@ -20,8 +20,12 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
   trader_attributes_.resize(traders.size());
   for (std::size_t t = 0; t < traders.size(); ++t) {
     trader_attributes_[t] = TraderAttributes{
-        traders.log_quantity_mean[t], traders.registration_day[t], traders.administration[t],
-        traders.home_office[t],       traders.fraud_prone[t],
+        traders.log_quantity_mean[t],
+        traders.registration_day[t],
+        static_cast<std::uint16_t>(traders.administration[t]),
+        traders.home_office[t],
+        static_cast<std::uint16_t>(traders.declarant[t]),
+        traders.fraud_prone[t],
         static_cast<std::uint8_t>(!traders.phoenix_firm.empty() && traders.phoenix_firm[t] >= 0)};
   }
   if (spec.fraud.phoenix.enabled) own_phoenix_ = std::make_unique<PhoenixFirms>(world, spec.fraud.phoenix);
@@ -343,7 +347,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   declared.declared_quantity[row] = declared_quantity;
   declared.unit_value[row] = declared_value / declared_quantity;
   declared.trader_age_days[row] = static_cast<float>(day - registration_day);
-  declared.declarant[row] = traders.declarant[trader];
+  declared.declarant[row] = attributes.declarant;
   declared.departure[row] = departure;
   if (calibrated_) declared.transport_mode[row] = transport_mode;  // else FillRows zeroes the chunk
   truth.fraud_type[row] = fraud_type;

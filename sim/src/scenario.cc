@@ -1059,7 +1059,7 @@ class ScenarioValidator {
     ReadInt(table, path, "max_age_days", traders.max_age_days, 1, 36500);
     ReadDouble(table, path, "honest_new_share", traders.honest_new_share, Between(0, 1));
     ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
-    ReadInt(table, path, "declarants", traders.declarants, 1, 1000000);
+    ReadInt(table, path, "declarants", traders.declarants, 1, 65535);
     ReadDouble(table, path, "declarant_zipf_exponent", traders.declarant_zipf_exponent, Between(0, 5));
     std::vector<StringElement> label_elements;
     const toml::array* labels = ReadStringArray(table, path, "labels", traders.labels, label_elements);

@@ -125,7 +125,7 @@ struct TraderSpec {
   std::vector<std::string> labels;       // real identifiers of traders by volume rank (label k = trader k); at most count, unique
   double aeo_share = 0.0;                // share of traders who are authorised economic operators (AEO); 0..1
   double aeo_fraud_prone_share = 0.02;   // share of AEOs with a fraud-prone profile; 0..1 (consistent with fraud_prone_share)
-  std::int64_t declarants = 20;          // customs brokers (declarants) who lodge declarations; 1..1e6
+  std::int64_t declarants = 20;          // customs brokers (declarants) who lodge declarations; 1..65535
   double declarant_zipf_exponent = 1.0;  // declarant k (1-based rank) serves traders in proportion to k^-s; 0..5
 };
 
