@@ -17,6 +17,7 @@ void DeclarationBatch::Reset(std::int64_t day, std::size_t size) {
   declared_.trader_age_days.resize(size);
   declared_.departure.resize(size);
   declared_.transport_mode.resize(size);
+  declared_.declarant.resize(size);
   truth_.fraud_type.resize(size);
   truth_.true_value.resize(size);
   truth_.true_hs6.resize(size);
@@ -31,7 +32,8 @@ DeclaredView DeclarationBatch::declared() const {
   return DeclaredView{c.declaration_id.span(), c.trader.span(),         c.office.span(),
                       c.hs6.span(),            c.hs_chapter.span(),     c.origin.span(),
                       c.declared_value.span(), c.declared_quantity.span(), c.unit_value.span(),
-                      c.trader_age_days.span(), c.departure.span(), c.transport_mode.span()};
+                      c.trader_age_days.span(), c.departure.span(), c.transport_mode.span(),
+                      c.declarant.span()};
 }
 
 TruthView DeclarationBatch::truth() const {

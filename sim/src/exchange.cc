@@ -32,6 +32,8 @@ void GatherDeclared(const data::DeclaredView& declared, std::int64_t day, std::s
   else c.departure.resize(0);
   if (declared.transport_mode.size() == declared.size()) Gather(declared.transport_mode, rows, c.transport_mode);
   else c.transport_mode.resize(0);
+  if (declared.declarant.size() == declared.size()) Gather(declared.declarant, rows, c.declarant);
+  else c.declarant.resize(0);
 }
 
 void GatherOutcomes(const InspectionOutcomes& outcomes, std::span<const std::uint32_t> rows, InspectionOutcomes& target) {

@@ -9,6 +9,7 @@
 #include "crsim/sim/exchange.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/inspection.h"
+#include "crsim/sim/phoenix.h"
 #include "crsim/sim/risk_engine.h"
 #include "crsim/sim/strategy.h"
 #include "crsim/sim/world.h"
@@ -34,6 +35,7 @@ struct StrategyState {
   std::unique_ptr<Strategy> strategy;
   std::unique_ptr<ExchangeEngines> engine;  // its risk engine(s): one, or one per administration
   std::unique_ptr<AdaptiveFraudsters> fraudsters;  // this strategy's fraudsters (adaptation on), else null
+  std::unique_ptr<PhoenixFirms> phoenix;           // this strategy's shell firms ([fraud.phoenix] on), else null
   std::unique_ptr<ControlDesk> desk;                // its channels and queues
 };
 
@@ -58,7 +60,8 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   // Adaptive fraudsters react to the strategy they face, so each strategy has its own fraudsters
   // and its own arrivals; generation then moves inside the strategy loop. Every draw that does not
   // depend on beliefs keeps its counter, so strategies still share all of the rest.
-  const bool adaptive = spec.fraud.adaptation.enabled;
+  // Phoenix firms abandon an identity when it is caught: they too react to the strategy.
+  const bool adaptive = spec.fraud.adaptation.enabled || spec.fraud.phoenix.enabled;
   ExperimentResult result;
   result.replication = replication;
   std::vector<StrategyState> states;
@@ -67,7 +70,9 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
     const StrategyInstanceSpec instance = FindStrategyInstance(spec, name);
     states.push_back({MakeStrategy(instance, spec),
                       std::make_unique<ExchangeEngines>(world, spec, instance, replication),
-                      adaptive ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation) : nullptr,
+                      spec.fraud.adaptation.enabled ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation)
+                                                    : nullptr,
+                      spec.fraud.phoenix.enabled ? std::make_unique<PhoenixFirms>(world, spec.fraud.phoenix) : nullptr,
                       std::make_unique<ControlDesk>(world, spec)});
     result.strategies.push_back(
         StrategyResult{name, {}, {}, {}, states.back().strategy->uses_risk_score(), {instance.combination, 0, 0, 0}});
@@ -84,9 +89,9 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   ChannelHistograms day_release;
   for (std::int64_t day = 0; day < spec.run.days; ++day) {
     Stopwatch clock;
-    const auto generate = [&](const AdaptiveFraudsters* fraudsters) {
+    const auto generate = [&](const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix) {
       clock.Lap();
-      generator.GenerateDay(day, batch, static_cast<std::size_t>(spec.run.chunk_size), fraudsters);
+      generator.GenerateDay(day, batch, static_cast<std::size_t>(spec.run.chunk_size), fraudsters, phoenix);
       result.generate_seconds += clock.Lap();
       random_priority.resize(batch.size());
       FillRandomPriority(random, day, random_priority.span());
@@ -101,13 +106,13 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
         inspector.IssueTips(day, batch.truth(), tipped.span());
       }
     };
-    if (!adaptive) generate(nullptr);
+    if (!adaptive) generate(nullptr, nullptr);
     result.declarations += generator.DeclarationCount(day);
 
     for (std::size_t s = 0; s < states.size(); ++s) {
       StrategyState& state = states[s];
       StrategyResult& strategy_result = result.strategies[s];
-      if (adaptive) generate(state.fraudsters.get());
+      if (adaptive) generate(state.fraudsters.get(), state.phoenix.get());
       const data::DeclaredView declared = batch.declared();
       const data::TruthView truth = batch.truth();
       clock.Lap();
@@ -139,6 +144,11 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       if (scored) state.engine->Learn(day, declared, outcomes, completed, completed_detected);
       // The fraudsters learn from what happened to their own frauds (sequential: deterministic).
       if (state.fraudsters) state.fraudsters->Learn(declared, truth, outcomes);
+      if (state.phoenix) {
+        state.phoenix->LearnFromControls(completed, completed_detected);
+        state.phoenix->Learn(declared, outcomes);
+        metrics.phoenix_new_identities = static_cast<std::int64_t>(state.phoenix->identities_started_today());
+      }
       const double train_seconds = TrainingSeconds(*state.engine) - trained_before;
       strategy_result.seconds.train += train_seconds;
       strategy_result.seconds.learn += clock.Lap() - train_seconds;

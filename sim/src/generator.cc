@@ -19,10 +19,16 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
   const Traders& traders = world.traders;
   trader_attributes_.resize(traders.size());
   for (std::size_t t = 0; t < traders.size(); ++t) {
-    trader_attributes_[t] = TraderAttributes{traders.log_quantity_mean[t], traders.registration_day[t],
-                                             traders.administration[t], traders.home_office[t],
-                                             traders.fraud_prone[t]};
+    trader_attributes_[t] = TraderAttributes{
+        traders.log_quantity_mean[t],
+        traders.registration_day[t],
+        static_cast<std::uint16_t>(traders.administration[t]),
+        traders.home_office[t],
+        static_cast<std::uint16_t>(traders.declarant[t]),
+        traders.fraud_prone[t],
+        static_cast<std::uint8_t>(!traders.phoenix_firm.empty() && traders.phoenix_firm[t] >= 0)};
   }
+  if (spec.fraud.phoenix.enabled) own_phoenix_ = std::make_unique<PhoenixFirms>(world, spec.fraud.phoenix);
   const FraudSpec& fraud = spec.fraud;
   auto weight = [](bool enabled, double value) { return enabled ? static_cast<float>(value) : 0.0f; };
   typology_weight_[0] = weight(fraud.undervaluation.enabled, fraud.undervaluation.weight);
@@ -84,14 +90,32 @@ void Generator::RefreshTraderTable(std::int64_t day) {
   trader_table_ = AliasTable(weights);
 }
 
+void Generator::BuildPhoenixTraderTable(std::int64_t day, const PhoenixFirms& phoenix) {
+  const Traders& traders = world_.traders;
+  std::vector<double> weights(traders.size());
+  for (std::uint32_t t = 0; t < traders.size(); ++t) {
+    const bool trades = traders.phoenix_firm[t] >= 0 ? phoenix.IsActive(t) : traders.registration_day[t] <= day;
+    weights[t] = trades ? traders.volume_weight[t] : 0.0;
+  }
+  trader_table_ = AliasTable(weights);
+  trader_table_day_ = -1;  // RefreshTraderTable must rebuild
+}
+
 void Generator::GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
-                            const AdaptiveFraudsters* fraudsters) {
-  GenerateRows(day, DeclarationCount(day), batch, chunk_size, fraudsters);
+                            const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix) {
+  GenerateRows(day, DeclarationCount(day), batch, chunk_size, fraudsters, phoenix);
 }
 
 void Generator::GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch,
-                             std::size_t chunk_size, const AdaptiveFraudsters* fraudsters) {
-  RefreshTraderTable(day);
+                             std::size_t chunk_size, const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix) {
+  if (own_phoenix_) {
+    PhoenixFirms& firms = phoenix != nullptr ? *phoenix : *own_phoenix_;
+    firms.BeginDay(day);
+    BuildPhoenixTraderTable(day, firms);
+    phoenix_ = &firms;
+  } else {
+    RefreshTraderTable(day);
+  }
   batch.Reset(day, count);
   const std::size_t chunk = std::max<std::size_t>(1, chunk_size);
   const std::size_t chunks = (count + chunk - 1) / chunk;
@@ -192,7 +216,12 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
                                                        : UniformIndex(place[1], offices);
     office = static_cast<std::uint16_t>(first + pick_office);
   }
-  const double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
+  std::int32_t registration_day = attributes.registration_day;
+  double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
+  if (attributes.phoenix) [[unlikely]] {
+    registration_day = phoenix_->RegistrationDay(trader);
+    fraud_rate = fraud.phoenix.fraud_rate;
+  }
   bool attempt = UniformDouble(cheat[0]) < fraud_rate;
   bool deterred = false;
   if (attempt && fraudsters != nullptr && attributes.fraud_prone) {
@@ -241,7 +270,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
     const bool owes_duty = !(true_value < world_.duties.relief_threshold_eur);
     const bool has_specific_duty = catalogue.specific_duty[true_hs6] > 0.0f;
     const bool has_ad_valorem = catalogue.tariff_rate[true_hs6] > 0.0f;
-    const bool available[data::kNumFraudTypes] = {
+    const bool available[data::kNumSchemeTypes] = {
         owes_duty && has_ad_valorem,
         owes_duty && targets > 0,
         owes_duty && additional != nullptr && additional->transit_end > additional->transit_begin,
@@ -251,14 +280,14 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
             (has_ad_valorem || has_specific_duty || additional != nullptr),
     };
     float total_weight = 0.0f;
-    for (int t = 0; t < data::kNumFraudTypes; ++t) total_weight += available[t] ? typology_weight_[t] : 0.0f;
+    for (int t = 0; t < data::kNumSchemeTypes; ++t) total_weight += available[t] ? typology_weight_[t] : 0.0f;
     if (prohibited || total_weight > 0.0f) {
       // The first typology whose cumulative weight exceeds u x total (the last available one when
       // rounding leaves none).
       const float target = choice * total_weight;
       float cumulative = 0.0f;
       int chosen = prohibited ? kProhibitedIndex : -1;
-      for (int t = 0; t < data::kNumFraudTypes && !prohibited; ++t) {
+      for (int t = 0; t < data::kNumSchemeTypes && !prohibited; ++t) {
         if (!available[t] || typology_weight_[t] <= 0.0f) continue;
         chosen = t;
         cumulative += typology_weight_[t];
@@ -292,6 +321,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
           break;
         }
       }
+      if (attributes.phoenix) fraud_type |= data::kFraudPhoenix;
       duty_evaded = static_cast<float>(DutyOwed(world_, true_hs6, origin, true_value, quantity) -
                                        DutyOwed(world_, declared_hs6, declared_origin, declared_value,
                                                 declared_quantity));
@@ -316,7 +346,8 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   declared.declared_value[row] = declared_value;
   declared.declared_quantity[row] = declared_quantity;
   declared.unit_value[row] = declared_value / declared_quantity;
-  declared.trader_age_days[row] = static_cast<float>(day - attributes.registration_day);
+  declared.trader_age_days[row] = static_cast<float>(day - registration_day);
+  declared.declarant[row] = attributes.declarant;
   declared.departure[row] = departure;
   if (calibrated_) declared.transport_mode[row] = transport_mode;  // else FillRows zeroes the chunk
   truth.fraud_type[row] = fraud_type;

@@ -35,19 +35,20 @@ namespace {
 // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
 std::array<float, 256> DetectionTable(const DetectionProbabilitySpec& p) {
   std::array<float, 256> table{};
-  const double by_type[data::kNumFraudTypes] = {p.undervaluation,          p.misclassification, p.origin_misdeclaration,
-                                                p.quantity_misdeclaration, p.prohibited_goods,  p.low_value_splitting};
+  // Only what was falsified counts: actor bits (kFraudActorMask: who cheated) add nothing.
+  const double by_type[data::kNumSchemeTypes] = {p.undervaluation,          p.misclassification, p.origin_misdeclaration,
+                                                 p.quantity_misdeclaration, p.prohibited_goods,  p.low_value_splitting};
   for (unsigned mask = 1; mask < table.size(); ++mask) {
     double missed = 1.0;
     int single = -1, bits = 0;
-    for (int t = 0; t < data::kNumFraudTypes; ++t) {
+    for (int t = 0; t < data::kNumSchemeTypes; ++t) {
       if (!(mask & (1u << t))) continue;
       missed *= 1.0 - by_type[t];
       single = t;
       ++bits;
     }
     // A single typology uses its probability as written (1 - (1 - p) need not round back to p).
-    table[mask] = static_cast<float>(bits == 1 ? by_type[single] : 1.0 - missed);
+    table[mask] = static_cast<float>(bits == 0 ? 0.0 : bits == 1 ? by_type[single] : 1.0 - missed);
   }
   return table;
 }
@@ -176,6 +177,7 @@ PendingControl Inspector::MakePending(std::int64_t day, std::size_t row, std::ui
   control.day = day;
   control.row = static_cast<std::uint32_t>(row);
   control.trader = declared.trader[row];
+  control.declarant = row < declared.declarant.size() ? declared.declarant[row] : 0;
   control.office = declared.office[row];
   control.hs_chapter = declared.hs_chapter[row];
   control.channel = channel;

@@ -25,6 +25,7 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   duty_recovered_cents += other.duty_recovered_cents;
   for (std::size_t t = 0; t < by_typology.size(); ++t) by_typology[t] += other.by_typology[t];
   frauds_deterred += other.frauds_deterred;
+  phoenix_new_identities += other.phoenix_new_identities;
   AddCounts(frauds_by_office, other.frauds_by_office);
   AddCounts(frauds_inspected_by_office, other.frauds_inspected_by_office);
   AddCounts(frauds_by_chapter, other.frauds_by_chapter);

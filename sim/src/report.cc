@@ -225,6 +225,7 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
     counter("duty_evaded_cents", member(&DayMetrics::duty_evaded_cents));
     counter("duty_recovered_cents", member(&DayMetrics::duty_recovered_cents));
     counter("frauds_deterred", member(&DayMetrics::frauds_deterred));
+    counter("phoenix_new_identities", member(&DayMetrics::phoenix_new_identities));
     // Frauds by office: .../by_office/<office>/{frauds,frauds_inspected}, to see displacement.
     for (std::size_t o = 0; o < office_names.size(); ++o) {
       counter("by_office/" + office_names[o] + "/frauds", [o](const DayMetrics& day) {

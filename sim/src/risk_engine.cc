@@ -81,7 +81,11 @@ RiskEngine::RiskEngine(const World& world, const ScenarioSpec& spec, ScoreCombin
       trader_inspections_(world.traders.size(), 0),
       trader_hits_(world.traders.size(), 0),
       trader_risk_(world.traders.size(), 0.0f),
-      trader_bonus_(world.traders.size(), 0.0f) {
+      trader_bonus_(world.traders.size(), 0.0f),
+      declarant_inspections_(world.declarants, 0),
+      declarant_hits_(world.declarants, 0),
+      declarant_risk_(world.declarants, 0.0f),
+      declarant_bonus_(world.declarants, 0.0f) {
   if (!learns_model()) return;
   const bool gbdt = combination_ == ScoreCombination::kGbdt;
   retrain_every_days_ = gbdt ? risk_.gbdt.retrain_every_days : risk_.logistic.retrain_every_days;
@@ -154,6 +158,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
 
   // Their combination, elementwise.
   const bool use_max = combination_ == ScoreCombination::kMax;
+  const auto declarant_weight = static_cast<float>(risk_.declarant_history_weight);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kScoreChunk), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const float low_price = std::isnan(z[i]) ? 0.0f : std::max(0.0f, -z[i]);
@@ -166,6 +171,16 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
       }
     }
   });
+  // The declarant's posterior hit rate (risk.declarant_history_weight; skipped at 0, so scores
+  // without it are exactly those of before the declarant existed).
+  if (declarant_weight > 0.0f) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kScoreChunk), [&](const tbb::blocked_range<std::size_t>& range) {
+      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+        const float declarant = declarant_weight * declarant_risk_[declared.declarant[i]];
+        risk_score[i] = use_max ? std::max(risk_score[i], declarant) : risk_score[i] + declarant;
+      }
+    });
+  }
 }
 
 void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes) {
@@ -174,10 +189,13 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
     price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], log_unit_value);
     if (outcomes.inspected[row]) {
       const std::uint32_t trader = declared.trader[row];
+      const std::uint32_t declarant = declared.declarant[row];
       ++trader_inspections_[trader];
+      ++declarant_inspections_[declarant];
       ++total_inspections_;
       if (outcomes.detected[row]) {
         ++trader_hits_[trader];
+        ++declarant_hits_[declarant];
         ++total_hits_;
       }
     }
@@ -188,15 +206,22 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
   // The posterior mean is the historical (hits + s m) / (inspections + s), bit for bit.
   kernels::UpdateBetaBinomialPosterior(trader_inspections_, trader_hits_, {overall_hit_rate, risk_.trader_prior_strength},
                                        risk_.trader_ucb_multiplier, trader_risk_, trader_bonus_);
+  if (risk_.declarant_history_weight > 0) {
+    kernels::UpdateBetaBinomialPosterior(declarant_inspections_, declarant_hits_,
+                                         {overall_hit_rate, risk_.trader_prior_strength}, 0.0, declarant_risk_,
+                                         declarant_bonus_);
+  }
   if (learns_model()) LearnModel(declared, outcomes, overall_hit_rate);
 }
 
 void RiskEngine::LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected) {
   for (std::size_t i = 0; i < controls.size(); ++i) {
     ++trader_inspections_[controls[i].trader];
+    ++declarant_inspections_[controls[i].declarant];
     ++total_inspections_;
     if (detected[i]) {
       ++trader_hits_[controls[i].trader];
+      ++declarant_hits_[controls[i].declarant];
       ++total_hits_;
     }
   }

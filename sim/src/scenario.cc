@@ -88,11 +88,16 @@ constexpr std::string_view kTraderKeys[] = {"count",
                                             "fraud_prone_new_share",
                                             "labels",
                                             "aeo_share",
-                                            "aeo_fraud_prone_share"};
+                                            "aeo_fraud_prone_share",
+                                            "declarants",
+                                            "declarant_zipf_exponent"};
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
-                                           "adaptation"};
+                                           "phoenix",                 "adaptation"};
+constexpr std::string_view kPhoenixKeys[] = {"enabled",        "firms",          "identities_per_firm",
+                                             "volume_share",   "fraud_rate",     "lifetime_days",
+                                             "shelf_days_max", "complicit_declarants", "declarant_loyalty"};
 constexpr std::string_view kAdaptationKeys[] = {"enabled",     "learning_rate", "switching_cost", "penalty_per_detection",
                                                 "temperature", "prior_inspection_probability",
                                                 "across_administrations"};
@@ -111,7 +116,7 @@ constexpr std::string_view kDetectionProbabilityKeys[] = {"undervaluation",     
                                                           "origin_misdeclaration",   "quantity_misdeclaration",
                                                           "prohibited_goods",        "low_value_splitting"};
 constexpr std::string_view kRiskKeys[] = {"rule_weight",           "unit_value_weight",   "trader_history_weight",
-                                          "trader_prior_strength", "min_reference_count", "price_reference",
+                                          "declarant_history_weight", "trader_prior_strength", "min_reference_count", "price_reference",
                                           "price_window_days",     "combination",         "trader_ucb_multiplier",
                                           "logistic",              "gbdt",                "rules"};
 constexpr std::string_view kLogisticKeys[] = {"retrain_every_days", "l2", "min_training_rows", "max_training_rows"};
@@ -163,6 +168,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[fraud.quantity_misdeclaration]", kQuantityMisdeclarationKeys},
     {"[fraud.prohibited_goods]", kProhibitedGoodsKeys},
     {"[fraud.low_value_splitting]", kLowValueSplittingKeys},
+    {"[fraud.phoenix]", kPhoenixKeys},
     {"[fraud.adaptation]", kAdaptationKeys},
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
@@ -1056,6 +1062,8 @@ class ScenarioValidator {
     ReadInt(table, path, "max_age_days", traders.max_age_days, 1, 36500);
     ReadDouble(table, path, "honest_new_share", traders.honest_new_share, Between(0, 1));
     ReadDouble(table, path, "fraud_prone_new_share", traders.fraud_prone_new_share, Between(0, 1));
+    ReadInt(table, path, "declarants", traders.declarants, 1, 65535);
+    ReadDouble(table, path, "declarant_zipf_exponent", traders.declarant_zipf_exponent, Between(0, 5));
     std::vector<StringElement> label_elements;
     const toml::array* labels = ReadStringArray(table, path, "labels", traders.labels, label_elements);
     CheckUnique(labels, "traders.labels", traders.labels, "trader label");
@@ -1158,6 +1166,20 @@ class ScenarioValidator {
     RequireFor(low_value, spec.catalogue.duty_relief_threshold_eur > 0, root,
                "needs a duty relief threshold: set catalogue.duty_relief_threshold_eur above 0");
 
+    PhoenixSpec& phoenix = fraud.phoenix;
+    const std::string phoenix_path = JoinKey("fraud", "phoenix");
+    const toml::table* phoenix_table = table == nullptr ? nullptr : SubTable(*table, "fraud", "phoenix", kPhoenixKeys);
+    ReadBool(phoenix_table, phoenix_path, "enabled", phoenix.enabled);
+    ReadInt(phoenix_table, phoenix_path, "firms", phoenix.firms, 1, 10000);
+    ReadInt(phoenix_table, phoenix_path, "identities_per_firm", phoenix.identities_per_firm, 1, 10000);
+    ReadDouble(phoenix_table, phoenix_path, "volume_share", phoenix.volume_share, DoubleRange{0, 1, true, true});
+    ReadDouble(phoenix_table, phoenix_path, "fraud_rate", phoenix.fraud_rate, Between(0, 1));
+    ReadInt(phoenix_table, phoenix_path, "lifetime_days", phoenix.lifetime_days, 1, 36500);
+    ReadInt(phoenix_table, phoenix_path, "shelf_days_max", phoenix.shelf_days_max, 0, 36500);
+    ReadInt(phoenix_table, phoenix_path, "complicit_declarants", phoenix.complicit_declarants, 1,
+            spec.traders.declarants);
+    ReadDouble(phoenix_table, phoenix_path, "declarant_loyalty", phoenix.declarant_loyalty, Between(0, 1));
+
     AdaptationSpec& adaptation = fraud.adaptation;
     const std::string adaptation_path = JoinKey("fraud", "adaptation");
     const toml::table* adaptation_table =
@@ -1221,6 +1243,7 @@ class ScenarioValidator {
     ReadDouble(table, path, "rule_weight", risk.rule_weight, AtLeast(0));
     ReadDouble(table, path, "unit_value_weight", risk.unit_value_weight, AtLeast(0));
     ReadDouble(table, path, "trader_history_weight", risk.trader_history_weight, AtLeast(0));
+    ReadDouble(table, path, "declarant_history_weight", risk.declarant_history_weight, AtLeast(0));
     ReadDouble(table, path, "trader_prior_strength", risk.trader_prior_strength, GreaterThan(0));
     ReadInt(table, path, "min_reference_count", risk.min_reference_count, 1, 1000000000);
     ReadCombination(table, path, risk.combination);

@@ -59,8 +59,9 @@ SeparabilityReport InspectData(const ScenarioSpec& spec, std::int64_t max_rows) 
   Generator generator(world, spec);
   data::DeclarationBatch batch;
   const std::vector<std::string> numeric_names = {"declared_value", "declared_quantity", "unit_value",
-                                                  "trader_age_days", "trader", "declaration_id"};
-  const std::vector<std::string> category_names = {"office", "hs6", "hs_chapter", "origin", "departure", "trader"};
+                                                  "trader_age_days", "trader", "declaration_id", "declarant"};
+  const std::vector<std::string> category_names = {"office", "hs6", "hs_chapter", "origin", "departure", "trader",
+                                                   "declarant"};
   Sample sample;
   sample.numeric.resize(numeric_names.size());
   sample.category.resize(category_names.size());
@@ -78,12 +79,14 @@ SeparabilityReport InspectData(const ScenarioSpec& spec, std::int64_t max_rows) 
       sample.numeric[3].push_back(d.trader_age_days[row]);
       sample.numeric[4].push_back(d.trader[row]);
       sample.numeric[5].push_back(static_cast<double>(d.declaration_id[row]));
+      sample.numeric[6].push_back(d.declarant[row]);
       sample.category[0].push_back(d.office[row]);
       sample.category[1].push_back(d.hs6[row]);
       sample.category[2].push_back(d.hs_chapter[row]);
       sample.category[3].push_back(d.origin[row]);
       sample.category[4].push_back(d.departure[row]);
       sample.category[5].push_back(d.trader[row]);
+      sample.category[6].push_back(d.declarant[row]);
     }
     report.declarations += static_cast<std::int64_t>(d.size());
     report.days = day + 1;
@@ -106,7 +109,8 @@ SeparabilityReport InspectData(const ScenarioSpec& spec, std::int64_t max_rows) 
     if (typology.frauds == 0) continue;
     typology.prevalence = static_cast<double>(typology.frauds) / static_cast<double>(rows);
     for (std::size_t f = 0; f < numeric_names.size(); ++f) {
-      const bool identifier = numeric_names[f] == "trader" || numeric_names[f] == "declaration_id";
+      const bool identifier =
+          numeric_names[f] == "trader" || numeric_names[f] == "declaration_id" || numeric_names[f] == "declarant";
       typology.features.push_back({numeric_names[f] + (identifier ? " (number)" : ""), identifier,
                                    SymmetricAuc(sample.numeric[f], sample.fraud_type, bit, all)});
     }
@@ -129,7 +133,7 @@ SeparabilityReport InspectData(const ScenarioSpec& spec, std::int64_t max_rows) 
         const std::uint64_t c = category[row];
         score[row] = labelled[c] > 0 ? positives[c] / labelled[c] : overall;
       }
-      const bool identifier = category_names[f] == "trader";
+      const bool identifier = category_names[f] == "trader" || category_names[f] == "declarant";
       typology.features.push_back({category_names[f] + (identifier ? " (category)" : ""), identifier,
                                    SymmetricAuc(score, sample.fraud_type, bit, second_half)});
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <stdexcept>
@@ -17,6 +18,9 @@ enum WorldEntity : std::uint32_t {
   kTraderEntity = 3,
   kTraderOfficeEntity = 4,  // home office drawn by office_weights
   kTraderAeoEntity = 5,     // AEO status: counter (kTraderAeoEntity, trader, 0), apart so older draws keep theirs
+  kDeclarantEntity = 6,     // a trader's declarant: counter (kDeclarantEntity, trader, 0)
+  kPhoenixEntity = 7,       // phoenix layout: (kPhoenixEntity, identity, 0) place and shelf time,
+                            // (kPhoenixEntity, 0xFFFFFFFF - j, 0) complicit declarant j
 };
 
 }  // namespace
@@ -181,7 +185,11 @@ Catalogue BuildExplicitCatalogue(const CatalogueSpec& spec, const CounterRandom&
 
 Traders BuildTraders(const ScenarioSpec& spec, const World& world, const CounterRandom& random) {
   const TraderSpec& t = spec.traders;
-  const auto count = static_cast<std::uint32_t>(t.count);
+  const PhoenixSpec& phoenix = spec.fraud.phoenix;
+  // Phoenix identities are drawn like traders count, count + 1, ... (counters no ordinary trader
+  // uses), then given their own profile and interleaved (PlacePhoenixIdentities).
+  const auto pool = phoenix.enabled ? static_cast<std::uint32_t>(phoenix.firms * phoenix.identities_per_firm) : 0u;
+  const auto count = static_cast<std::uint32_t>(t.count) + pool;
   Traders traders;
   traders.volume_weight.resize(count);
   traders.fraud_prone.resize(count);
@@ -262,6 +270,103 @@ Traders BuildTraders(const ScenarioSpec& spec, const World& world, const Counter
     }
   }
   return traders;
+}
+
+// Row n of the result is row order[n] of traders (every per-trader vector, portfolios included).
+Traders ReorderTraders(const Traders& traders, const std::vector<std::uint32_t>& order) {
+  Traders out;
+  out.portfolio_hs6_width = traders.portfolio_hs6_width;
+  out.portfolio_origin_width = traders.portfolio_origin_width;
+  for (const std::uint32_t old : order) {
+    out.volume_weight.push_back(traders.volume_weight[old]);
+    out.fraud_prone.push_back(traders.fraud_prone[old]);
+    out.aeo.push_back(traders.aeo[old]);
+    out.home_office.push_back(traders.home_office[old]);
+    out.administration.push_back(traders.administration[old]);
+    out.registration_day.push_back(traders.registration_day[old]);
+    out.log_quantity_mean.push_back(traders.log_quantity_mean[old]);
+    const auto hs = traders.portfolio_hs6.begin() + static_cast<std::ptrdiff_t>(old) * traders.portfolio_hs6_width;
+    out.portfolio_hs6.insert(out.portfolio_hs6.end(), hs, hs + traders.portfolio_hs6_width);
+    const auto origins =
+        traders.portfolio_origin.begin() + static_cast<std::ptrdiff_t>(old) * traders.portfolio_origin_width;
+    out.portfolio_origin.insert(out.portfolio_origin.end(), origins, origins + traders.portfolio_origin_width);
+    out.declarant.push_back(traders.declarant[old]);
+    out.phoenix_firm.push_back(traders.phoenix_firm[old]);
+  }
+  return out;
+}
+
+// Declarants of every trader (Zipf over declarant ranks, whatever the trader's profile, so a
+// declarant serves honest and fraud-prone traders alike), then the phoenix identities' profile,
+// their complicit declarants, and their places among the ordinary traders.
+void AssignDeclarantsAndPhoenix(const ScenarioSpec& spec, const CounterRandom& random, World& world) {
+  Traders& traders = world.traders;
+  const TraderSpec& t = spec.traders;
+  const PhoenixSpec& phoenix = spec.fraud.phoenix;
+  world.declarants = static_cast<std::uint32_t>(t.declarants);
+  std::vector<double> declarant_weights(world.declarants);
+  for (std::uint32_t d = 0; d < world.declarants; ++d) {
+    declarant_weights[d] = std::pow(static_cast<double>(d) + 1.0, -t.declarant_zipf_exponent);
+  }
+  const AliasTable declarant_table(declarant_weights);
+  traders.declarant.resize(traders.size());
+  for (std::uint32_t i = 0; i < traders.size(); ++i) {
+    const RandomBlock words = random.Block(Stream::kWorld, kDeclarantEntity, i, 0);
+    traders.declarant[i] = declarant_table.Sample(words[0], words[1]);
+  }
+  if (!phoenix.enabled) return;
+
+  const auto ordinary = static_cast<std::uint32_t>(t.count);
+  PhoenixFirmsLayout& layout = world.phoenix;
+  layout.firms = static_cast<std::uint32_t>(phoenix.firms);
+  layout.identities_per_firm = static_cast<std::uint32_t>(phoenix.identities_per_firm);
+  const std::uint32_t pool = layout.firms * layout.identities_per_firm;
+  for (std::uint32_t j = 0; j < static_cast<std::uint32_t>(phoenix.complicit_declarants); ++j) {
+    // Complicit declarants are drawn uniformly over the declarants (a small broker as likely as a
+    // large one; the same one may be drawn twice); they keep their honest clients.
+    const RandomBlock words = random.Block(Stream::kWorld, kPhoenixEntity, 0xFFFFFFFFu - j, 0);
+    layout.complicit_declarant.push_back(UniformIndex(words[0], world.declarants));
+  }
+  double ordinary_weight = 0.0;
+  for (std::uint32_t i = 0; i < ordinary; ++i) ordinary_weight += traders.volume_weight[i];
+  const double firm_weight = phoenix.volume_share / (1.0 - phoenix.volume_share) * ordinary_weight / layout.firms;
+  traders.phoenix_firm.assign(traders.size(), -1);
+  // Places by volume: an identity goes just before an ordinary trader drawn by volume, so trader
+  // indices of phoenix declarations look like everyone's.
+  std::vector<double> ordinary_weights(traders.volume_weight.begin(), traders.volume_weight.begin() + ordinary);
+  const AliasTable place_table(ordinary_weights);
+  layout.shelf_days.resize(pool);
+  // place[p]: identity p goes just before ordinary trader place[p].
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> place(pool);
+  for (std::uint32_t p = 0; p < pool; ++p) {
+    const std::uint32_t i = ordinary + p;
+    const RandomBlock words = random.Block(Stream::kWorld, kPhoenixEntity, p, 0);
+    const std::uint32_t firm = p / layout.identities_per_firm;
+    traders.volume_weight[i] = firm_weight;
+    traders.fraud_prone[i] = 1;
+    traders.aeo[i] = 0;
+    traders.registration_day[i] = std::numeric_limits<std::int32_t>::max();
+    traders.phoenix_firm[i] = static_cast<std::int32_t>(firm);
+    if (UniformDouble(words[0]) < phoenix.declarant_loyalty) {
+      traders.declarant[i] = layout.complicit_declarant[firm % layout.complicit_declarant.size()];
+    }
+    layout.shelf_days[p] =
+        static_cast<std::int32_t>(UniformIndex(words[1], static_cast<std::uint32_t>(phoenix.shelf_days_max) + 1));
+    place[p] = {place_table.Sample(words[2], words[3]), p};
+  }
+  std::sort(place.begin(), place.end());
+  std::vector<std::uint32_t> order;
+  order.reserve(traders.size());
+  layout.identity.resize(pool);
+  std::size_t next = 0;
+  for (std::uint32_t i = 0; i < ordinary; ++i) {
+    for (; next < place.size() && place[next].first == i; ++next) {
+      layout.identity[place[next].second] = static_cast<std::uint32_t>(order.size());
+      order.push_back(ordinary + place[next].second);
+    }
+    order.push_back(i);
+  }
+  traders = ReorderTraders(traders, order);
 }
 
 Duties BuildDuties(const ScenarioSpec& spec, const std::vector<std::string>& country_iso) {
@@ -357,6 +462,7 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
     }
   }
   world.traders = BuildTraders(spec, world, random);
+  AssignDeclarantsAndPhoenix(spec, random, world);
   return world;
 }
 

@@ -25,7 +25,7 @@
 namespace crsim::sim {
 namespace {
 
-using data::kNumFraudTypes;
+using data::kNumSchemeTypes;
 
 // Sum of independent Bernoulli trials: expected count and variance.
 struct BernoulliSum {
@@ -59,7 +59,7 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
   Generator generator(world, spec);
   data::DeclarationBatch batch;
 
-  const double weights[kNumFraudTypes] = {
+  const double weights[kNumSchemeTypes] = {
       fraud.undervaluation.weight,          fraud.misclassification.weight, fraud.origin_misdeclaration.weight,
       fraud.quantity_misdeclaration.weight, fraud.prohibited_goods.weight,  fraud.low_value_splitting.weight};
   double enabled_weight = 0.0;
@@ -69,7 +69,7 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
   const auto& transit = fraud.origin_misdeclaration.transit_countries;
   const std::uint16_t cn = 0;  // first country of the small scenario
 
-  std::array<BernoulliSum, kNumFraudTypes> count{};
+  std::array<BernoulliSum, kNumSchemeTypes> count{};
   BernoulliSum revealed;
   UniformMean undervaluation_factor, quantity_factor, severity, value_share;
   for (std::int64_t day = 0; day < 2; ++day) {
@@ -84,7 +84,7 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
       // Which revenue typologies the consignment allows (docs/fraud.md).
       const bool owes_duty = value >= threshold;
       const AdditionalDuty* additional = world.duties.Find(catalogue.chapter[code], origin);
-      const bool available[kNumFraudTypes] = {
+      const bool available[kNumSchemeTypes] = {
           owes_duty && catalogue.tariff_rate[code] > 0.0f,
           owes_duty && catalogue.misclassification_offsets[code + 1] > catalogue.misclassification_offsets[code],
           owes_duty && additional != nullptr && additional->transit_end > additional->transit_begin,
@@ -93,11 +93,11 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
           owes_duty && (catalogue.tariff_rate[code] > 0.0f || catalogue.specific_duty[code] > 0.0f ||
                         additional != nullptr)};
       double available_weight = 0.0;
-      for (int t = 0; t < kNumFraudTypes; ++t) available_weight += available[t] ? weights[t] : 0.0;
+      for (int t = 0; t < kNumSchemeTypes; ++t) available_weight += available[t] ? weights[t] : 0.0;
       const double rate =
           world.traders.fraud_prone[declared.trader[i]] ? fraud.fraud_prone_rate : fraud.honest_rate;
       const std::uint8_t type = truth.fraud_type[i];
-      for (int t = 0; t < kNumFraudTypes; ++t) {
+      for (int t = 0; t < kNumSchemeTypes; ++t) {
         const double share = t == 4 ? prohibited_share
                                     : (available[t] ? (1.0 - prohibited_share) * weights[t] / available_weight : 0.0);
         count[static_cast<std::size_t>(t)].Add(rate * share, type == (1u << t));
@@ -169,7 +169,7 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
       }
     }
   }
-  for (int t = 0; t < kNumFraudTypes; ++t) {
+  for (int t = 0; t < kNumSchemeTypes; ++t) {
     const BernoulliSum& c = count[static_cast<std::size_t>(t)];
     EXPECT_GT(c.observed, 100.0) << data::kFraudTypeNames[t] << " must occur often enough to be tested";
     EXPECT_NEAR(c.observed, c.expected, 5.0 * std::sqrt(c.variance)) << data::kFraudTypeNames[t];

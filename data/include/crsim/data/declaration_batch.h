@@ -1,7 +1,7 @@
 // DeclarationBatch: one period's customs declarations as aligned structure-of-arrays columns.
 //
 // The columns come in two separate types. DeclaredColumns hold what the trader declared and what the
-// administration knows (office, trader registration age): everything the risk engine and strategies
+// administration knows (office, trader registration age, the declarant who lodged it): everything the risk engine and strategies
 // may read. TruthColumns hold what really happened (fraud typologies, true value, code, quantity and
 // origin, duty evaded, severity): only inspection and metrics read them. Code that scores or selects receives a DeclaredView, which
 // has no path to the truth, so "the risk engine never sees the truth" is enforced by the type system.
@@ -26,13 +26,20 @@ enum FraudTypeBit : std::uint8_t {
   kFraudQuantityMisdeclaration = 1u << 3,
   kFraudProhibitedGoods = 1u << 4,
   kFraudLowValueSplitting = 1u << 5,
+  // Who cheats rather than how: a fraud by a phoenix (shell) importer identity carries this bit
+  // together with the bit of what it falsified (docs/fraud.md). Inspection ignores it (detection
+  // depends on what was falsified).
+  kFraudPhoenix = 1u << 6,
 };
-inline constexpr int kNumFraudTypes = 6;
+inline constexpr int kNumFraudTypes = 7;
+// The first kNumSchemeTypes bits say what was falsified (one per fraud); the others who did it.
+inline constexpr int kNumSchemeTypes = 6;
+inline constexpr std::uint8_t kFraudActorMask = kFraudPhoenix;
 
 // Typology names, indexed by bit position: the scenario keys ([fraud.<name>]) and result names.
 inline constexpr const char* kFraudTypeNames[kNumFraudTypes] = {
     "undervaluation",      "misclassification", "origin_misdeclaration", "quantity_misdeclaration",
-    "prohibited_goods",    "low_value_splitting"};
+    "prohibited_goods",    "low_value_splitting", "phoenix"};
 
 // Read-only view of the declared columns: what the risk engine and strategies see.
 struct DeclaredView {
@@ -48,6 +55,7 @@ struct DeclaredView {
   std::span<const float> trader_age_days;         // days since the trader registered (>= 0)
   std::span<const std::uint16_t> departure;       // declared country of departure (route), country index
   std::span<const std::uint16_t> transport_mode;  // 1 + index into arrivals.transport_modes; 0 = none declared
+  std::span<const std::uint32_t> declarant;       // customs broker (declarant) who lodged it, 0..declarants-1
   std::size_t size() const { return declaration_id.size(); }
 };
 
@@ -76,6 +84,7 @@ struct DeclaredColumns {
   AlignedColumn<float> trader_age_days;
   AlignedColumn<std::uint16_t> departure;
   AlignedColumn<std::uint16_t> transport_mode;
+  AlignedColumn<std::uint32_t> declarant;
 };
 
 struct TruthColumns {

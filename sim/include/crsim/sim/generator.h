@@ -18,6 +18,10 @@
 //   block 5: only when arrivals.transport_modes or some administration's office_weights are given
 //            (calibrated scenarios): the transport mode (alias over its weights), and the office of a
 //            declaration lodged away from the home office (alias over the office weights).
+// Declarant: the trader's (world.traders.declarant), no draw. Phoenix identities ([fraud.phoenix])
+// are picked like any trader while they are their firm's current identity; their age comes from
+// PhoenixFirms, their attempts from block 2 word 0 at fraud.phoenix.fraud_rate, and a fraud of
+// theirs carries kFraudPhoenix on top of its typology bit.
 //   block 6: only for a code whose chapter has catalogue.chapter_origins: the origin (alias over the
 //            chapter's origin weights), replacing the trader's portfolio origin.
 // With an explicit catalogue (catalogue.codes) the log quantity is the code's log-normal
@@ -55,10 +59,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "crsim/data/declaration_batch.h"
 #include "crsim/sim/adaptation.h"
+#include "crsim/sim/phoenix.h"
 #include "crsim/sim/random.h"
 #include "crsim/sim/scenario.h"
 #include "crsim/sim/world.h"
@@ -74,13 +80,15 @@ class Generator {
 
   // Fills batch with day d's declarations, chunk_size rows per parallel task. With fraudsters
   // (adaptation on), fraud-prone traders choose where to cheat from its beliefs, read only.
+  // With [fraud.phoenix], phoenix says which identity each shell firm trades under (it is moved
+  // to day d first); without one the generator uses its own, in which identities only expire.
   void GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
-                   const AdaptiveFraudsters* fraudsters = nullptr);
+                   const AdaptiveFraudsters* fraudsters = nullptr, PhoenixFirms* phoenix = nullptr);
 
   // Fills batch with records 0..count-1 of day d, whatever the day's Poisson count (benchmarks
   // use it to make an exact number of rows).
   void GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch, std::size_t chunk_size,
-                    const AdaptiveFraudsters* fraudsters = nullptr);
+                    const AdaptiveFraudsters* fraudsters = nullptr, PhoenixFirms* phoenix = nullptr);
 
   // Fraud attempts given up by deterrence in the last generated day (0 without fraudsters).
   std::uint64_t last_day_deterred() const { return last_day_deterred_; }
@@ -93,6 +101,9 @@ class Generator {
                   data::DeclaredColumns& declared, data::TruthColumns& truth,
                   const AdaptiveFraudsters* fraudsters) const;
   void RefreshTraderTable(std::int64_t day);
+  // The trader table of day d with the phoenix firms' current identities (rebuilt on every call:
+  // the identities depend on the strategy's detections).
+  void BuildPhoenixTraderTable(std::int64_t day, const PhoenixFirms& phoenix);
   // Calibrated-scenario draws, out of line so that the synthetic path stays compact (perf gate):
   // the office of a declaration lodged away from home by office_weights (block 5), and the code's
   // quantity, the chapter's origin (block 6) and the transport mode (block 5).
@@ -103,13 +114,17 @@ class Generator {
                                         std::uint16_t& transport_mode) const;
 
   // The per-trader attributes a record reads, packed so that one cache line serves a record.
+  // 16 bytes, four to a cache line (declarants <= 65535 and administrations <= 65535 by validation).
   struct TraderAttributes {
     float log_quantity_mean;
     std::int32_t registration_day;
-    std::uint32_t administration;
+    std::uint16_t administration;
     std::uint16_t home_office;
+    std::uint16_t declarant;
     std::uint8_t fraud_prone;
+    std::uint8_t phoenix;  // a phoenix identity: age and fraud rate from [fraud.phoenix]
   };
+  static_assert(sizeof(TraderAttributes) == 16);
 
   const World& world_;
   const ScenarioSpec& spec_;
@@ -123,13 +138,15 @@ class Generator {
   AliasTable transport_mode_table_;         // arrivals.transport_mode_weights; empty = no mode declared
   bool office_weighted_ = false;            // some administration has office_weights
   bool calibrated_ = false;                 // transport modes, an explicit catalogue or chapter origins
-  float typology_weight_[data::kNumFraudTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
+  float typology_weight_[data::kNumSchemeTypes] = {};  // 0 when disabled; indexed by FraudTypeBit position
   float undervaluation_factor_min_ = 0.0f, undervaluation_factor_span_ = 0.0f;
   float quantity_factor_min_ = 0.0f, quantity_factor_span_ = 0.0f;
   float severity_min_ = 0.0f, severity_span_ = 0.0f;
   float relief_threshold_ = 0.0f, value_share_min_ = 0.0f, value_share_span_ = 0.0f;
   float route_reveal_probability_ = 0.0f;
   float prohibited_share_ = 0.0f;  // share of fraud attempts that are prohibited goods
+  std::unique_ptr<PhoenixFirms> own_phoenix_;  // [fraud.phoenix] without feedback (no strategy's)
+  const PhoenixFirms* phoenix_ = nullptr;      // the firms of the batch being generated, else null
 };
 
 }  // namespace crsim::sim

@@ -44,6 +44,7 @@ struct PendingControl {
   std::int64_t day = 0;          // lodgement day (the outcome's random counter)
   std::uint32_t row = 0;         // record of that day
   std::uint32_t trader = 0;
+  std::uint32_t declarant = 0;
   std::uint16_t office = 0;
   std::uint8_t hs_chapter = 0;
   std::uint8_t channel = 0;      // Channel value: red, yellow or blue

@@ -74,6 +74,7 @@ struct DayMetrics {
   // Fraud attempts given up because their expected penalty exceeded their expected gain (adaptive
   // fraudsters only; 0 otherwise).
   std::int64_t frauds_deterred = 0;
+  std::int64_t phoenix_new_identities = 0;  // phoenix identities that started trading today ([fraud.phoenix])
   // Frauds by the office they were lodged at (global office index), to see displacement. Sized to
   // the number of offices by the inspector; a sum takes the longer size.
   std::vector<std::int64_t> frauds_by_office;

@@ -8,8 +8,13 @@
 //                                      (hits + s m) / (inspections + s), with m the hit rate of all
 //                                      inspections so far and s = trader_prior_strength
 //                                      (kernels/entity_posterior.h, Beta-Binomial posterior mean)
-//   "weighted_sum" (default): rule + low price + trader
-//   "max":                    max(rule, low price, trader)
+//   declarant = declarant_history_weight x the declarant's (customs broker's) posterior hit rate,
+//                                      the same Beta-Binomial posterior over the declarant's
+//                                      inspections (prior strength trader_prior_strength); skipped
+//                                      when the weight is 0 (the default): a network-aware component
+//                                      that finds new importers through the broker they share
+//   "weighted_sum" (default): rule + low price + trader + declarant
+//   "max":                    max(rule, low price, trader, declarant)
 //   "logistic":               the probability of a hit from the logistic model
 //                             (kernels/logistic.h) over the feature matrix (kernels/feature_matrix.h:
 //                             low-price z, tariff, log trader age, trader posterior mean and
@@ -29,8 +34,8 @@
 //     MAD come from the histogram (bins of 0.02 in log price, linear interpolation inside a bin; the
 //     MAD is floored at half a bin). A group is scored only once it has min_reference_count
 //     declarations in the window.
-//   - per-trader inspection histories (inspections, hits), also from controls completed after their
-//     lodgement day (LearnFromControls).
+//   - per-trader and per-declarant inspection histories (inspections, hits), also from controls
+//     completed after their lodgement day (LearnFromControls).
 //   - with "logistic" or "gbdt": per-HS-chapter and per-origin histories (their posterior hit rates
 //     are the target encodings), the features and label (detected) of every inspected declaration,
 //     kept up to max_training_rows most recent ones, and the model, retrained on them every
@@ -100,6 +105,7 @@ class RiskEngine {
   std::span<const float> trader_bonus() const { return trader_bonus_; }
   ScoreCombination combination() const { return combination_; }
   std::span<const std::uint32_t> trader_inspections() const { return trader_inspections_; }
+  std::span<const float> declarant_risk() const { return declarant_risk_; }
   // The trained model (combination "logistic" or "gbdt"): trained yet, its training rows kept now.
   bool model_trained() const { return model_trained_; }
   std::size_t training_rows() const { return training_labels_.size(); }
@@ -135,6 +141,10 @@ class RiskEngine {
   std::vector<std::uint32_t> trader_hits_;
   std::vector<float> trader_risk_;   // posterior hit rate, refreshed by Learn
   std::vector<float> trader_bonus_;  // trader_ucb_multiplier x posterior sd, refreshed by Learn
+  std::vector<std::uint32_t> declarant_inspections_;
+  std::vector<std::uint32_t> declarant_hits_;
+  std::vector<float> declarant_risk_;   // posterior hit rate, refreshed by Learn (declarant_history_weight > 0)
+  std::vector<float> declarant_bonus_;  // unused (no bonus on declarants)
   // Logistic and GBDT combinations only (left empty otherwise).
   std::vector<float> tariff_rate_;   // per HS6 (the catalogue's ad valorem rate)
   std::vector<std::uint32_t> chapter_inspections_, chapter_hits_, origin_inspections_, origin_hits_;

@@ -125,6 +125,8 @@ struct TraderSpec {
   std::vector<std::string> labels;       // real identifiers of traders by volume rank (label k = trader k); at most count, unique
   double aeo_share = 0.0;                // share of traders who are authorised economic operators (AEO); 0..1
   double aeo_fraud_prone_share = 0.02;   // share of AEOs with a fraud-prone profile; 0..1 (consistent with fraud_prone_share)
+  std::int64_t declarants = 20;          // customs brokers (declarants) who lodge declarations; 1..65535
+  double declarant_zipf_exponent = 1.0;  // declarant k (1-based rank) serves traders in proportion to k^-s; 0..5
 };
 
 // [fraud.undervaluation]
@@ -188,6 +190,22 @@ struct AdaptationSpec {
   bool across_administrations = false;       // true: a fraud may be lodged at any office of any administration (port shopping); false: its own administration's
 };
 
+// [fraud.phoenix]: shell importers (docs/fraud.md, "Phoenix importers"). `firms` fraud
+// organisations each trade through one importer identity at a time; an identity is registered
+// shortly before it starts trading, cheats at fraud_rate, and is abandoned when one of its frauds is
+// detected or after lifetime_days, the next identity of the firm taking over the next day.
+struct PhoenixSpec {
+  bool enabled = false;
+  std::int64_t firms = 20;                  // concurrent shell firms; 1..10000
+  std::int64_t identities_per_firm = 100;   // identities a firm can use over the run (then it stops); 1..10000
+  double volume_share = 0.01;               // share of all declarations lodged by the active identities; 0 < x < 1
+  double fraud_rate = 0.6;                  // probability that a declaration of an identity is a fraud attempt; 0..1
+  std::int64_t lifetime_days = 60;          // an identity not caught is abandoned after this many days; >= 1
+  std::int64_t shelf_days_max = 1095;       // an identity was registered U{0..shelf_days_max} days before its first day (aged shelf companies); 0..36500
+  std::int64_t complicit_declarants = 2;    // declarants who serve the firms (firm f uses complicit declarant f mod n); 1..traders.declarants
+  double declarant_loyalty = 0.7;           // share of identities lodging through their firm's complicit declarant (others: any); 0..1
+};
+
 // [fraud]
 struct FraudSpec {
   double fraud_prone_rate = 0.3;  // probability that a declaration of a fraud-prone trader is fraudulent; 0..1
@@ -198,6 +216,7 @@ struct FraudSpec {
   QuantityMisdeclarationSpec quantity_misdeclaration;
   ProhibitedGoodsSpec prohibited_goods;
   LowValueSplittingSpec low_value_splitting;
+  PhoenixSpec phoenix;
   AdaptationSpec adaptation;
 };
 
@@ -289,6 +308,7 @@ struct RiskSpec {
   double rule_weight = 1.0;                // weight of the rule score in the risk score; >= 0
   double unit_value_weight = 1.0;          // weight of max(0, -z) of the unit-value kernel; >= 0
   double trader_history_weight = 4.0;      // weight of the trader's posterior hit rate; >= 0
+  double declarant_history_weight = 0.0;   // weight of the declarant's posterior hit rate (weighted_sum, max); >= 0
   double trader_prior_strength = 10.0;     // pseudo-inspections of the prior (the overall hit rate so far); > 0
   std::int64_t min_reference_count = 30;   // declarations of a price-reference group (in the window) needed before it is used; 1..1e9
   std::string price_reference = "hs6";     // price-reference groups: "hs6", or "hs6_origin" (HS6 x origin, falling back to HS6 when thin)

@@ -7,8 +7,9 @@
 // reported as max(AUC, 1 - AUC), so 0.5 = no signal and 1 = a perfect separator in either
 // direction. Ties count one half (Mann-Whitney).
 //   numeric features      (declared_value, declared_quantity, unit_value, trader_age_days, and the
-//                         identifiers trader and declaration_id as numbers): the value itself;
-//   categorical features  (office, hs6, hs_chapter, origin, departure, and trader as a category):
+//                         identifiers trader, declaration_id and declarant as numbers): the value itself;
+//   categorical features  (office, hs6, hs_chapter, origin, departure, and trader and declarant as
+//                         categories):
 //                         the category's rate of t among positives and negatives, computed on one
 //                         half of the rows (even row index) and evaluated on the other (odd); a
 //                         category unseen in the first half scores the first half's overall rate.
@@ -26,7 +27,7 @@ namespace crsim::sim {
 
 struct FeatureSeparability {
   std::string feature;
-  bool identifier = false;  // trader or declaration id
+  bool identifier = false;  // trader, declaration or declarant id
   double auc = 0.5;         // max(AUC, 1 - AUC)
 };
 

@@ -97,8 +97,25 @@ struct Traders {
   std::vector<std::uint32_t> portfolio_hs6;
   std::uint32_t portfolio_origin_width = 0;
   std::vector<std::uint16_t> portfolio_origin;
+  std::vector<std::uint32_t> declarant;       // the customs broker who lodges its declarations
+  // Phoenix identities ([fraud.phoenix]; empty when off): the firm of trader t, -1 for an ordinary
+  // trader. An identity's registration_day is only a placeholder (INT32_MAX): it becomes known when
+  // its firm starts using it (crsim/sim/phoenix.h).
+  std::vector<std::int32_t> phoenix_firm;
 
   std::size_t size() const { return volume_weight.size(); }
+};
+
+// Shell firms of [fraud.phoenix] (empty when off). Identity k of firm f is trader
+// identity[f * identities_per_firm + k]; it was registered shelf_days[...] days before its first
+// day of trade. The identities are interleaved with the ordinary traders at random places, so a
+// trader index says nothing about being one.
+struct PhoenixFirmsLayout {
+  std::uint32_t firms = 0;
+  std::uint32_t identities_per_firm = 0;
+  std::vector<std::uint32_t> identity;
+  std::vector<std::int32_t> shelf_days;
+  std::vector<std::uint32_t> complicit_declarant;  // fraud.phoenix.complicit_declarants of them
 };
 
 // An additional duty on goods of one chapter from one origin, and the transit countries a fraudster
@@ -141,6 +158,8 @@ struct World {
   // offices of administration a: [administration_first_office[a], administration_first_office[a+1])
   std::vector<std::uint32_t> administration_first_office;
   Traders traders;
+  std::uint32_t declarants = 0;  // traders.declarants: declarant ids are 0 .. declarants-1
+  PhoenixFirmsLayout phoenix;
   // Per administration: alias table over its offices' office_weights (empty table = equal weights).
   std::vector<AliasTable> administration_office_table;
   // Per HS chapter (index 0..97): alias table over catalogue.chapter_origins' weights and the country
