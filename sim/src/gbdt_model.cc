@@ -115,9 +115,7 @@ void GbdtModel::Train(const GbdtSpec& params, std::uint32_t seed, GbdtInput feat
 void GbdtModel::ScoreMargin(GbdtInput input, std::span<float> margin) const {
   Require(trained() && margin.size() == input.rows && input.features == features_, "trained, sizes agree");
   if (input.rows == 0) return;
-  kernels::PredictMarginParallel(booster_->ensemble,
-                                 {input.data, input.rows, input.features, input.row_stride, input.feature_stride},
-                                 margin);
+  kernels::PredictMarginParallel(booster_->ensemble, input, margin);
 }
 
 void GbdtModel::ScoreMarginWithXgboost(GbdtInput input, std::span<float> margin) const {

@@ -31,21 +31,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "crsim/kernels/tree_ensemble.h"
 #include "crsim/sim/scenario.h"
 
 namespace crsim::sim {
 
 // A dense float matrix of `rows` x `features`: element (row i, feature f) is
-// data[i * row_stride + f * feature_stride] (strides in floats). The same fields as
-// kernels::TreeInputView. The feature matrix kernel's column-major output is
-// {data, rows, kNumFeatures, 1, stride}. NaN is a missing value.
-struct GbdtInput {
-  const float* data = nullptr;
-  std::size_t rows = 0;
-  std::size_t features = 0;
-  std::size_t row_stride = 0;
-  std::size_t feature_stride = 0;
-};
+// data[i * row_stride + f * feature_stride] (strides in floats), the tree engine's own input view.
+// The feature matrix kernel's column-major output is {data, rows, kNumFeatures, 1, stride}. NaN is
+// a missing value.
+using GbdtInput = kernels::TreeInputView;
 
 // A failed XGBoost C API call: "XGBoost <call> failed: <XGBoost's message>".
 class XgboostError : public std::runtime_error {
