@@ -1,5 +1,5 @@
 // Random tree ensembles and rows for the tree-ensemble tests, benchmarks and the perf gate
-// (header only; depends only on crsim/kernels/tree_ensemble.h). Deterministic: a SplitMix64
+// (header only; depends on crsim/kernels/tree_ensemble.h and split_mix.h). Deterministic: a SplitMix64
 // stream, no std:: distributions.
 #pragma once
 
@@ -9,25 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "split_mix.h"
+
 #include "crsim/kernels/tree_ensemble.h"
 
 namespace crsim::testing {
-
-class TreeRandom {
- public:
-  explicit TreeRandom(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t Next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  float Uniform() { return static_cast<float>(Next() >> 40) * (1.0f / 16777216.0f); }
-  std::size_t Below(std::size_t n) { return static_cast<std::size_t>(Next() % n); }
-
- private:
-  std::uint64_t state_;
-};
 
 struct EnsembleShape {
   std::size_t trees = 10;
@@ -40,7 +26,7 @@ struct EnsembleShape {
 // A random ensemble, prepared: thresholds on a grid of `levels` values in [-2, 2), random default
 // directions, random early leaves, leaf values in [-1, 1).
 inline kernels::TreeEnsemble RandomEnsemble(const EnsembleShape& shape, std::uint64_t seed) {
-  TreeRandom random(seed);
+  SplitMix random(seed);
   kernels::TreeEnsemble ensemble;
   ensemble.num_features = shape.features;
   ensemble.base_margin = random.Uniform() - 0.5f;
@@ -77,7 +63,7 @@ inline kernels::TreeEnsemble RandomEnsemble(const EnsembleShape& shape, std::uin
 // the threshold grid (ties: x == threshold must go right).
 inline std::vector<float> RandomRows(std::size_t rows, std::size_t features, float levels, float nan_rate,
                                      std::uint64_t seed) {
-  TreeRandom random(seed);
+  SplitMix random(seed);
   std::vector<float> x(rows * features);
   for (float& value : x) {
     const float u = random.Uniform();

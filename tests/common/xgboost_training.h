@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "split_mix.h"
+
 namespace crsim::testing {
 
 inline void XgbCheck(int status, const char* what) {
@@ -104,22 +106,6 @@ class XgbBooster {
 
  private:
   BoosterHandle handle_ = nullptr;
-};
-
-// Deterministic test data: a SplitMix64 stream (no std:: distributions).
-class SplitMix {
- public:
-  explicit SplitMix(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t Next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  float Uniform() { return static_cast<float>(Next() >> 40) * (1.0f / 16777216.0f); }
-
- private:
-  std::uint64_t state_;
 };
 
 // Row-major rows x cols features in [-2, 2) with a fraction `nan_rate` of NaN, and 0/1 labels that
