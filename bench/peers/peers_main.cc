@@ -19,7 +19,9 @@
 //                compares it with the nth_element reference). Not sim::PriceReference: that one bins values to
 //                0.02 and keeps a sliding window of days, so it would not give the exact medians the
 //                peer computes.
-//   robust_z     kernels::RobustUnitValueZ
+//   robust_z     kernels::RobustZOfLogUnitValue on unit_price's log column, as the peer computes z
+//                from its log_unit_price column (equal bit for bit to kernels::RobustUnitValueZ on
+//                value and quantity, which would take the log again)
 //   rules        kernels::ScoreRules, the ten rules of the file
 //   logistic     kernels::BuildFeatureMatrix + kernels::LogisticScore with the file's model, chunk by
 //                chunk of 16 384 rows (the matrix of a chunk stays in L2), as BM_ScoringPath does
@@ -278,8 +280,8 @@ struct Pipeline {
 
   void RobustZ() {
     const UnitValueReference reference{median, inverse_scale};
-    if (threads > 1) RobustUnitValueZParallel(d.value, d.quantity, d.hs6, reference, z);
-    else RobustUnitValueZ(d.value, d.quantity, d.hs6, reference, z);
+    if (threads > 1) RobustZOfLogUnitValueParallel(log_unit_value, d.hs6, reference, z);
+    else RobustZOfLogUnitValue(log_unit_value, d.hs6, reference, z);
   }
 
   void Rules() {

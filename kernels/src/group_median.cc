@@ -6,16 +6,20 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "huge_page_buffer.h"
 
 namespace crsim::kernels {
 
 namespace {
 
 // The values of each group, contiguous in group order (NaN left out): group g's values are
-// sorted[offset[g] .. offset[g + 1]).
+// sorted[offset[g] .. offset[g + 1]). `sorted` is a huge-page scratch: as large as the input, and
+// every element is written by the scatter before it is read.
 struct ValuesByGroup {
-  std::vector<float> sorted;
+  detail::HugePageBuffer<float> sorted;
   std::vector<std::uint32_t> offset;
 };
 
@@ -24,20 +28,20 @@ ValuesByGroup SortByGroup(std::span<const float> values, std::span<const std::ui
   if (values.size() != group.size() || median.size() != num_groups || mad.size() != num_groups) {
     throw std::invalid_argument("GroupMedianMad: values and group differ in length, or median/mad are not num_groups long");
   }
-  ValuesByGroup out;
-  out.offset.assign(num_groups + 1, 0);
+  std::vector<std::uint32_t> offset(num_groups + 1, 0);
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (group[i] >= num_groups) {
       throw std::out_of_range("GroupMedianMad: group[" + std::to_string(i) + "] = " + std::to_string(group[i]) +
                               " is not below num_groups = " + std::to_string(num_groups));
     }
-    out.offset[group[i] + 1] += std::isnan(values[i]) ? 0u : 1u;
+    offset[group[i] + 1] += std::isnan(values[i]) ? 0u : 1u;
   }
-  for (std::size_t g = 0; g < num_groups; ++g) out.offset[g + 1] += out.offset[g];
-  out.sorted.resize(out.offset[num_groups]);
+  for (std::size_t g = 0; g < num_groups; ++g) offset[g + 1] += offset[g];
+  ValuesByGroup out{detail::HugePageBuffer<float>(offset[num_groups]), std::move(offset)};
+  float* sorted = out.sorted.data();
   std::vector<std::uint32_t> cursor(out.offset.begin(), out.offset.end() - 1);
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!std::isnan(values[i])) out.sorted[cursor[group[i]]++] = values[i];
+    if (!std::isnan(values[i])) sorted[cursor[group[i]]++] = values[i];
   }
   return out;
 }

@@ -167,6 +167,36 @@ HWY_INLINE void UnitValueZByOriginSpan(const float* HWY_RESTRICT declared_value,
                  index_at, tail_index);
 }
 
+// Robust z of `count` precomputed log unit values (spec: RobustZOfLogUnitValue in unit_value.h):
+// two gathers, a subtract and a multiply per vector; NaN propagates through the arithmetic.
+HWY_INLINE void ZOfLogUnitValueSpan(const float* HWY_RESTRICT log_unit_value, const std::uint32_t* HWY_RESTRICT hs6,
+                                    std::size_t count, const float* HWY_RESTRICT median_log_unit_value,
+                                    const float* HWY_RESTRICT inverse_scale, float* HWY_RESTRICT z) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::RebindToUnsigned<decltype(df)> du;
+  const auto z_of = [&](auto log_value, auto code) {
+    const auto index = hn::BitCast(di, code);  // codes index a table: < 2^31, same signed view
+    return hn::Mul(hn::Sub(log_value, hn::GatherIndex(df, median_log_unit_value, index)),
+                   hn::GatherIndex(df, inverse_scale, index));
+  };
+  const std::size_t lanes = hn::Lanes(df);
+  std::size_t i = 0;
+  if (count >= lanes) {
+    for (; i <= count - lanes; i += lanes) {
+      hn::StoreU(z_of(hn::LoadU(df, log_unit_value + i), hn::LoadU(du, hs6 + i)), df, z + i);
+    }
+  }
+  const std::size_t remaining = count - i;
+  if (remaining == 0) return;
+  constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+  HWY_ALIGN float log_buffer[kMaxLanes] = {};
+  HWY_ALIGN std::uint32_t code_buffer[kMaxLanes] = {};  // index 0 is inside the tables
+  std::memcpy(log_buffer, log_unit_value + i, remaining * sizeof(float));
+  std::memcpy(code_buffer, hs6 + i, remaining * sizeof(std::uint32_t));
+  hn::BlendedStore(z_of(hn::Load(df, log_buffer), hn::Load(du, code_buffer)), hn::FirstN(df, remaining), df, z + i);
+}
+
 // Unit value and its log for `count` declarations (spec: LogUnitValue in unit_value.h).
 HWY_INLINE void LogUnitValueSpan(const float* HWY_RESTRICT declared_value,
                                  const float* HWY_RESTRICT declared_quantity, std::size_t count,

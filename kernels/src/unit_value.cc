@@ -39,6 +39,12 @@ HWY_NOINLINE void RobustUnitValueZByOriginTarget(std::span<const float> declared
                          reference.inverse_scale.data(), z.data());
 }
 
+HWY_NOINLINE void RobustZOfLogUnitValueTarget(std::span<const float> log_unit_value, std::span<const std::uint32_t> hs6,
+                                              const UnitValueReference& reference, std::span<float> z) {
+  ZOfLogUnitValueSpan(log_unit_value.data(), hs6.data(), z.size(), reference.median_log_unit_value.data(),
+                      reference.inverse_scale.data(), z.data());
+}
+
 HWY_NOINLINE void LogUnitValueTarget(std::span<const float> declared_value, std::span<const float> declared_quantity,
                                      std::span<float> unit_value, std::span<float> log_unit_value) {
   LogUnitValueSpan(declared_value.data(), declared_quantity.data(), unit_value.size(), unit_value.data(),
@@ -57,6 +63,7 @@ namespace crsim::kernels {
 HWY_EXPORT(RobustUnitValueZTarget);
 HWY_EXPORT(RobustUnitValueZByOriginTarget);
 HWY_EXPORT(LogUnitValueTarget);
+HWY_EXPORT(RobustZOfLogUnitValueTarget);
 
 namespace {
 
@@ -71,6 +78,15 @@ void CheckUnitValueCall(std::span<const float> declared_value,
   if (count == 0) return;
   HWY_ASSERT(!reference.median_log_unit_value.empty() &&
              reference.median_log_unit_value.size() == reference.inverse_scale.size());
+}
+
+void CheckZOfLogUnitValueCall(std::span<const float> log_unit_value, std::span<const std::uint32_t> hs6,
+                              const UnitValueReference& reference, std::span<float> z) {
+  HWY_ASSERT(log_unit_value.size() == z.size() && hs6.size() == z.size());
+  if (z.empty()) return;
+  HWY_ASSERT(!reference.median_log_unit_value.empty() &&
+             reference.median_log_unit_value.size() == reference.inverse_scale.size() &&
+             reference.median_log_unit_value.size() < (std::size_t{1} << 31));
 }
 
 void CheckUnitValueByOriginCall(std::span<const float> declared_value,
@@ -135,6 +151,23 @@ void RobustUnitValueZParallel(std::span<const float> declared_value,
     HWY_DYNAMIC_DISPATCH(RobustUnitValueZTarget)(
         declared_value.subspan(begin, count), declared_quantity.subspan(begin, count),
         hs6.subspan(begin, count), reference, z.subspan(begin, count));
+  });
+}
+
+void RobustZOfLogUnitValue(std::span<const float> log_unit_value, std::span<const std::uint32_t> hs6,
+                           const UnitValueReference& reference, std::span<float> z) {
+  CheckZOfLogUnitValueCall(log_unit_value, hs6, reference, z);
+  if (z.empty()) return;
+  HWY_DYNAMIC_DISPATCH(RobustZOfLogUnitValueTarget)(log_unit_value, hs6, reference, z);
+}
+
+void RobustZOfLogUnitValueParallel(std::span<const float> log_unit_value, std::span<const std::uint32_t> hs6,
+                                   const UnitValueReference& reference, std::span<float> z, std::size_t grain) {
+  CheckZOfLogUnitValueCall(log_unit_value, hs6, reference, z);
+  HWY_ASSERT(grain > 0);
+  detail::ForEachChunkParallel(z.size(), grain, [&](std::size_t begin, std::size_t count) {
+    HWY_DYNAMIC_DISPATCH(RobustZOfLogUnitValueTarget)(log_unit_value.subspan(begin, count),
+                                                       hs6.subspan(begin, count), reference, z.subspan(begin, count));
   });
 }
 

@@ -63,6 +63,20 @@ void RobustUnitValueZByOriginReference(std::span<const float> declared_value,
   }
 }
 
+void RobustZOfLogUnitValueReference(std::span<const float> log_unit_value, std::span<const std::uint32_t> hs6,
+                                    const UnitValueReference& reference, std::span<float> z) {
+  if (log_unit_value.size() != z.size() || hs6.size() != z.size() ||
+      reference.median_log_unit_value.size() != reference.inverse_scale.size()) {
+    std::fprintf(stderr, "%s:%d: RobustZOfLogUnitValueReference: span lengths differ\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const std::uint32_t code = hs6[i];
+    assert(code < reference.median_log_unit_value.size());
+    z[i] = (log_unit_value[i] - reference.median_log_unit_value[code]) * reference.inverse_scale[code];
+  }
+}
+
 void LogUnitValueReference(std::span<const float> declared_value, std::span<const float> declared_quantity,
                            std::span<float> unit_value, std::span<float> log_unit_value) {
   const std::size_t count = unit_value.size();

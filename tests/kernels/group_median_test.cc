@@ -162,6 +162,17 @@ TEST(GroupMedianTest, ConstantAndTwoValueGroups) {
   ExpectSameFloats(fast.median, Reference(values, group, 2).median, "median");
 }
 
+// No rows, or only NaN rows: the scratch is empty (a zero-size buffer) and every group is NaN.
+TEST(GroupMedianTest, NoRowsOrOnlyNaNGivesNaNEverywhere) {
+  const std::vector<float> nan_values = {kNaN, kNaN, kNaN};
+  const std::vector<std::uint32_t> nan_group = {0, 2, 2};
+  for (const Medians& m : {Fast({}, {}, 3), Reference({}, {}, 3), Fast(nan_values, nan_group, 3),
+                           Reference(nan_values, nan_group, 3)}) {
+    ASSERT_EQ(m.median.size(), 3u);
+    for (std::size_t g = 0; g < 3; ++g) EXPECT_TRUE(std::isnan(m.median[g]) && std::isnan(m.mad[g])) << g;
+  }
+}
+
 TEST(GroupMedianTest, RejectsBadShapes) {
   std::vector<float> median(2), mad(2);
   const std::vector<float> values = {1, 2, 3};

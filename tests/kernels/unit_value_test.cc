@@ -402,6 +402,51 @@ TEST(UnitValueKernelTest, LogUnitValueMatchesReferenceOnEveryTarget) {
   });
 }
 
+// RobustZOfLogUnitValue: SIMD equals its scalar reference bit for bit on every target (no log:
+// the same subtract and multiply), its parallel driver equals it for any threads and grain, and
+// composed with LogUnitValue it equals RobustUnitValueZ (NaN-ness for NaN, bits otherwise).
+TEST(UnitValueKernelTest, ZOfLogUnitValueMatchesReferenceAndTheDirectKernel) {
+  std::mt19937 rng(91);
+  const ReferenceTables tables = RandomReference(rng);
+  const Declarations d = RandomDeclarations(kBigSize + 3, rng);
+  const auto same = [](float expected, float actual) {
+    return std::isnan(expected) ? std::isnan(actual) : Bits(actual) == Bits(expected);
+  };
+  ForEachTarget([&] {
+    for (std::size_t offset = 0; offset <= 3; ++offset) {
+      for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{16}, std::size_t{17},
+                               kMaxSweepSize, kBigSize}) {
+        SCOPED_TRACE("offset " + std::to_string(offset) + " size " + std::to_string(size));
+        const auto value = std::span(d.value).subspan(offset, size);
+        const auto quantity = std::span(d.quantity).subspan(offset, size);
+        const auto hs6 = std::span(d.hs6).subspan(offset, size);
+        std::vector<float> ratio(size), log_ratio(size), reference(size), direct(size);
+        LogUnitValue(value, quantity, ratio, log_ratio);
+        RobustZOfLogUnitValueReference(log_ratio, hs6, tables.View(), reference);
+        RobustUnitValueZ(value, quantity, hs6, tables.View(), direct);
+        std::vector<float> z(size + 1);
+        std::memset(z.data(), 0xEF, z.size() * sizeof(float));
+        RobustZOfLogUnitValue(log_ratio, hs6, tables.View(), std::span(z).first(size));
+        for (std::size_t i = 0; i < size; ++i) {
+          ASSERT_TRUE(same(reference[i], z[i])) << "row " << i << ": simd " << z[i] << ", reference " << reference[i];
+          ASSERT_TRUE(same(direct[i], z[i])) << "row " << i << ": of log " << z[i] << ", direct " << direct[i];
+        }
+        EXPECT_EQ(Bits(z[size]), 0xEFEFEFEFu) << "z written past the window";
+        for (const int threads : {1, 2, 3}) {
+          tbb::task_arena arena(threads);
+          for (const std::size_t grain : {std::size_t{7}, std::size_t{1000}, kDefaultParallelGrain}) {
+            std::vector<float> parallel(size, -1.0f);
+            arena.execute([&] { RobustZOfLogUnitValueParallel(log_ratio, hs6, tables.View(), parallel, grain); });
+            std::size_t mismatches = 0;
+            for (std::size_t i = 0; i < size; ++i) mismatches += Bits(parallel[i]) != Bits(z[i]);
+            EXPECT_EQ(mismatches, 0u) << "threads " << threads << " grain " << grain;
+          }
+        }
+      }
+    }
+  });
+}
+
 TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
   const float median = 0.0f;
   const float inverse_scale = 1.0f;
@@ -411,6 +456,8 @@ TEST(UnitValueKernelTest, EmptyInputWritesNothing) {
     RobustUnitValueZParallel({}, {}, {}, reference, {});
     RobustUnitValueZByOrigin({}, {}, {}, {}, 3, reference, {});
     RobustUnitValueZByOriginParallel({}, {}, {}, {}, 3, reference, {});
+    RobustZOfLogUnitValue({}, {}, reference, {});
+    RobustZOfLogUnitValueParallel({}, {}, reference, {});
   });
 }
 
