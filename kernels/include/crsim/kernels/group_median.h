@@ -12,7 +12,9 @@
 // Reference (GroupMedianMadReference): counting sort of the values by group, then
 // std::nth_element per group for the median and again for the MAD. Plain and obviously exact.
 //
-// Fast path (GroupMedianMad): the same counting sort, then per group an exact bucket selection
+// Fast path (GroupMedianMad): the same counting sort, its scatter write-combined (a 64-byte line
+// buffer per group; lines a group owns whole are streamed out with non-temporal stores, so the
+// scatter does not read every destination line from memory before writing it), then per group an exact bucket selection
 // instead of nth_element: one pass finds the group's min and max, a second builds a histogram of
 // kGroupMedianBuckets equal-width buckets over [min, max], the prefix sums name the bucket that
 // holds the wanted rank(s), and a third pass copies just that bucket's values out for an
