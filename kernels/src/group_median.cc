@@ -3,7 +3,10 @@
 #include "crsim/kernels/group_median.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -139,9 +142,14 @@ struct SelectionScratch {
 // The bucket pass is written as a plain loop over independent elements so that the compiler
 // vectorises it (subtract, multiply, truncating conversion, min); the histogram and the copy of
 // the one or two wanted buckets then read the u16 bucket numbers.
+//
+// `histogram_built` (if not null) tells whether scratch.histogram now holds the counts of the
+// kGroupMedianBuckets buckets b(x) = min(B - 1, int((t(x) - lo) * scale)) over [lo, hi]; small
+// groups, non-finite bounds and lo == hi take the paths without one.
 template <class Transform>
 std::pair<float, float> SelectByBuckets(const float* v, std::size_t n, MiddleRanks ranks, float lo, float hi,
-                                        Transform t, SelectionScratch& scratch) {
+                                        Transform t, SelectionScratch& scratch, bool* histogram_built = nullptr) {
+  if (histogram_built != nullptr) *histogram_built = false;
   const float scale = static_cast<float>(kGroupMedianBuckets) / (hi - lo);
   std::vector<float>& candidates = scratch.candidates;
   if (n < kGroupMedianSmall || !std::isfinite(lo) || !std::isfinite(hi) || !std::isfinite(scale)) {
@@ -150,6 +158,7 @@ std::pair<float, float> SelectByBuckets(const float* v, std::size_t n, MiddleRan
     return SelectByNthElement(candidates.data(), n, ranks);
   }
   if (lo == hi) return {lo, lo};
+  if (histogram_built != nullptr) *histogram_built = true;
   scratch.bucket.resize(n);
   std::uint16_t* bucket = scratch.bucket.data();
   constexpr auto kLastBucket = static_cast<std::int32_t>(kGroupMedianBuckets - 1);
@@ -175,6 +184,90 @@ std::pair<float, float> SelectByBuckets(const float* v, std::size_t n, MiddleRan
     if (static_cast<std::uint32_t>(bucket[i]) - static_cast<std::uint32_t>(first) <= span) candidates[taken++] = t(v[i]);
   }
   return SelectByNthElement(candidates.data(), taken, {ranks.lower - below, ranks.upper - below});
+}
+
+// The MAD's order statistics `ranks` of |x - median| over v[0..n), read off the histogram the median's
+// bucket selection left in scratch (buckets of width w = (hi - lo) / B over [lo, hi]), with one
+// pass over the values instead of a second bucket selection. Bucket j holds values within
+// [lo + (j - 1) w, lo + (j + 2) w] (one bucket of margin on each side for rounding), so its
+// deviations lie in [dmin_j, dmax_j]. Walking the buckets outward from the median's by dmax, the
+// first d_high with at least ranks.upper + 1 values in buckets of dmax <= d_high; by dmin, the
+// largest d_low below the dmin of every bucket not walked while those walked hold at most
+// ranks.lower values. One pass then counts the deviations <= d_low and copies those in
+// (d_low, d_high] out; the wanted ranks are among the copies exactly when count <= ranks.lower and
+// count + copies > ranks.upper, which is checked: the result is exact whatever the rounding, and
+// nullopt (the caller's plain bucket selection) when the check fails. With a margin of a whole
+// bucket it has not been seen to fail (float deviations err by half an ulp of the deviation, and a
+// bucket is 1/2048 of the group's range; tests/kernels/group_median_test.cc tries ulp-spaced groups
+// and outliers); it makes exactness independent of that argument.
+std::optional<std::pair<float, float>> SelectDeviationsFromMedianHistogram(const float* v, std::size_t n,
+                                                                           MiddleRanks ranks, float lo, float hi,
+                                                                           float median, SelectionScratch& scratch) {
+  constexpr auto kBuckets = static_cast<std::ptrdiff_t>(kGroupMedianBuckets);
+  const std::uint32_t* histogram = scratch.histogram.data();
+  const double width = (static_cast<double>(hi) - lo) / static_cast<double>(kBuckets);
+  const double m = median;
+  const auto low_edge = [&](std::ptrdiff_t j) { return lo + (static_cast<double>(j) - 1.0) * width; };
+  const auto high_edge = [&](std::ptrdiff_t j) { return lo + (static_cast<double>(j) + 2.0) * width; };
+  const auto dmin = [&](std::ptrdiff_t j) { return std::max({0.0, low_edge(j) - m, m - high_edge(j)}); };
+  const auto dmax = [&](std::ptrdiff_t j) { return std::max(std::fabs(low_edge(j) - m), std::fabs(high_edge(j) - m)); };
+  const auto median_bucket = std::clamp(static_cast<std::ptrdiff_t>((m - lo) / width), std::ptrdiff_t{0}, kBuckets - 1);
+
+  // d_high: buckets by dmax, outward from the median's (dmax grows away from it on each side).
+  double d_high = 0.0;
+  {
+    std::ptrdiff_t up = median_bucket, down = median_bucket - 1;
+    std::size_t covered = 0;
+    while (covered <= ranks.upper) {
+      if (up >= kBuckets && down < 0) return std::nullopt;
+      const bool take_up = down < 0 || (up < kBuckets && dmax(up) <= dmax(down));
+      const std::ptrdiff_t j = take_up ? up++ : down--;
+      covered += histogram[j];
+      d_high = std::max(d_high, dmax(j));
+    }
+  }
+  // d_low: buckets by dmin (non-decreasing away from the median's on each side), while they hold at
+  // most ranks.lower values; d_low is then below the dmin of both frontiers.
+  double d_low_bound = 0.0;
+  {
+    std::ptrdiff_t up = median_bucket, down = median_bucket - 1;
+    std::size_t walked = 0;
+    for (;;) {
+      const double up_dmin = up < kBuckets ? dmin(up) : HUGE_VAL;
+      const double down_dmin = down >= 0 ? dmin(down) : HUGE_VAL;
+      const bool take_up = up_dmin <= down_dmin;
+      const std::ptrdiff_t j = take_up ? up : down;
+      if (j < 0 || j >= kBuckets || walked + histogram[j] > ranks.lower) {
+        d_low_bound = std::min(up_dmin, down_dmin);
+        break;
+      }
+      walked += histogram[j];
+      take_up ? ++up : --down;
+    }
+  }
+  // In float: d_high rounded up, d_low strictly below the bound (negative: nothing counted).
+  const float high = std::nextafter(static_cast<float>(d_high), HUGE_VALF);
+  const float low = std::nextafter(std::nextafter(static_cast<float>(d_low_bound), -HUGE_VALF), -HUGE_VALF);
+
+  if (!(high > low)) return std::nullopt;
+  // Deviations are >= +0, whose float bits order as unsigned integers do: d <= low is bits(d) <
+  // first, and low < d <= high is one unsigned compare, branch-free (half the values lie above the
+  // MAD, so a branch would mispredict on every other value).
+  const std::uint32_t first = low < 0.0f ? 0u : std::bit_cast<std::uint32_t>(std::nextafter(low, HUGE_VALF));
+  const std::uint32_t window = std::bit_cast<std::uint32_t>(high) - first;
+  std::vector<float>& candidates = scratch.candidates;
+  if (candidates.size() < n + 1) candidates.resize(n + 1);
+  float* out = candidates.data();
+  std::size_t below = 0, taken = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float d = std::fabs(v[i] - median);  // the reference's deviation, in float
+    const auto bits = std::bit_cast<std::uint32_t>(d);
+    below += bits < first ? 1u : 0u;
+    out[taken] = d;
+    taken += bits - first <= window ? 1u : 0u;
+  }
+  if (below > ranks.lower || below + taken <= ranks.upper) return std::nullopt;
+  return SelectByNthElement(out, taken, {ranks.lower - below, ranks.upper - below});
 }
 
 // Min and max of v[0..n), n >= 1, with eight independent accumulators (vectorisable; no NaN here).
@@ -217,13 +310,18 @@ void GroupMedianMad(std::span<const float> values, std::span<const std::uint32_t
     const auto [lo, hi] = MinMax(v, n);
     const MiddleRanks ranks = Middle(n);
     const auto identity = [](float x) { return x; };
-    const auto [m_lower, m_upper] = SelectByBuckets(v, n, ranks, lo, hi, identity, scratch);
+    bool histogram_built = false;
+    const auto [m_lower, m_upper] = SelectByBuckets(v, n, ranks, lo, hi, identity, scratch, &histogram_built);
     const float med = MeanOfMiddles(m_lower, m_upper, n);
-    const auto deviation = [med](float x) { return std::fabs(x - med); };
-    const float max_deviation = std::max(std::fabs(hi - med), std::fabs(lo - med));
-    const auto [d_lower, d_upper] = SelectByBuckets(v, n, ranks, 0.0f, max_deviation, deviation, scratch);
+    std::optional<std::pair<float, float>> deviations;
+    if (histogram_built) deviations = SelectDeviationsFromMedianHistogram(v, n, ranks, lo, hi, med, scratch);
+    if (!deviations) {
+      const auto deviation = [med](float x) { return std::fabs(x - med); };
+      const float max_deviation = std::max(std::fabs(hi - med), std::fabs(lo - med));
+      deviations = SelectByBuckets(v, n, ranks, 0.0f, max_deviation, deviation, scratch);
+    }
     median[g] = med;
-    mad[g] = MeanOfMiddles(d_lower, d_upper, n);
+    mad[g] = MeanOfMiddles(deviations->first, deviations->second, n);
   }
 }
 

@@ -20,11 +20,14 @@
 // holds the wanted rank(s), and a third pass copies just that bucket's values out for an
 // nth_element of a few dozen values. The bucket map b(x) = min(B - 1, int((x - min) * scale)) is
 // monotone non-decreasing in x under IEEE rounding, so every value in a lower bucket is <= every
-// value in a higher one and the selected order statistic is exactly the reference's. The MAD runs
-// the same selection over |x - median| (bounded by max(max - median, median - min), no extra
-// pass). Per group this touches its values three times in L1/L2 instead of nth_element's
-// data-dependent partitioning rounds; small groups (< kGroupMedianSmall values) and groups with a
-// non-finite bound use nth_element directly. Results equal the reference bit for bit
+// value in a higher one and the selected order statistic is exactly the reference's. The MAD is
+// read off the same histogram: bucket j's deviations from the median lie within known bounds (with
+// a bucket of margin for rounding), which bracket the MAD's rank between two deviations d_low and
+// d_high; one branch-free pass counts the deviations <= d_low and copies those in (d_low, d_high]
+// (about 1% of the group) for an nth_element, after checking that the rank is among them (if not,
+// a second bucket selection over |x - median| runs instead). Per group this touches its values
+// four times in L1/L2 instead of nth_element's data-dependent partitioning rounds; small groups
+// (< kGroupMedianSmall values) and groups with a non-finite bound use nth_element directly. Results equal the reference bit for bit
 // (tests/kernels/group_median_test.cc).
 //
 // Limits and preconditions: group[i] < num_groups (checked: std::out_of_range), values.size() ==
