@@ -23,8 +23,9 @@
 //                from its log_unit_price column (equal bit for bit to kernels::RobustUnitValueZ on
 //                value and quantity, which would take the log again)
 //   rules        kernels::ScoreRules, the ten rules of the file
-//   logistic     kernels::BuildFeatureMatrix + kernels::LogisticScore with the file's model, chunk by
-//                chunk of 16 384 rows (the matrix of a chunk stays in L2), as BM_ScoringPath does
+//   logistic     kernels::LogisticScoreOfInputs with the file's model: the nine features (as
+//                kernels::BuildFeatureMatrix builds them) scored in registers by the logistic model
+//                (as kernels::LogisticScore), bit-identical to the two kernels, no matrix stored
 //   top1pct      kernels::SelectTopKPerGroup, one group, capacity rows / 100 (fill of the selected
 //                column included)
 // With --threads T > 1 the elementwise kernels use their TBB drivers in a task_arena(T); the
@@ -59,7 +60,6 @@ using crsim::data::ResultsFile;
 using crsim::data::ResultsReader;
 
 constexpr std::uint32_t kGroups = 1000;
-constexpr std::size_t kLogisticChunk = 16384;
 constexpr std::uint32_t kOrigins = 40;
 constexpr std::uint32_t kOffices = 12;
 constexpr std::uint32_t kTraders = 60000;
@@ -290,28 +290,14 @@ struct Pipeline {
     else ScoreRules(table, inputs, 0, score, hit_mask);
   }
 
-  // Chunk by chunk, as BM_ScoringPath does: the feature matrix of kLogisticChunk rows
-  // (9 columns, ~590 KB) stays in L2 between its build and the score instead of a round trip of
-  // 36 bytes per row through memory.
+  // The nine features of each vector of rows go from registers straight into the dot product
+  // (kernels::LogisticScoreOfInputs, bit-identical to BuildFeatureMatrix + LogisticScore): the
+  // peer's step builds its matrix and multiplies it; crsim need not store one to score.
   void Logistic() {
-    const std::size_t chunks = (d.rows + kLogisticChunk - 1) / kLogisticChunk;
-    const auto score_chunk = [&](std::size_t chunk) {
-      thread_local std::vector<float> chunk_features(kNumFeatures * FeatureMatrixStride(kLogisticChunk));
-      const std::size_t begin = chunk * kLogisticChunk;
-      const std::size_t count = std::min(d.rows, begin + kLogisticChunk) - begin;
-      const auto rows_of = [&](const auto& column) { return std::span(column).subspan(begin, count); };
-      const FeatureInputs inputs{rows_of(z), rows_of(d.hs6), rows_of(d.chapter), rows_of(d.origin),
-                                 rows_of(d.departure), rows_of(d.age), rows_of(d.trader), rows_of(score)};
-      const FeatureTables tables{d.tariff, d.trader_mean, d.trader_bonus, d.chapter_rate, d.origin_rate};
-      const FeatureMatrix matrix{chunk_features.data(), count, FeatureMatrixStride(kLogisticChunk)};
-      BuildFeatureMatrix(inputs, tables, matrix);
-      LogisticScore(matrix.view(), d.model, std::span(probability).subspan(begin, count));
-    };
-    if (threads > 1) {
-      tbb::parallel_for(std::size_t{0}, chunks, score_chunk);
-    } else {
-      for (std::size_t chunk = 0; chunk < chunks; ++chunk) score_chunk(chunk);
-    }
+    const FeatureInputs inputs{z, d.hs6, d.chapter, d.origin, d.departure, d.age, d.trader, score};
+    const FeatureTables tables{d.tariff, d.trader_mean, d.trader_bonus, d.chapter_rate, d.origin_rate};
+    if (threads > 1) LogisticScoreOfInputsParallel(inputs, tables, d.model, probability);
+    else LogisticScoreOfInputs(inputs, tables, d.model, probability);
   }
 
   std::uint64_t TopOnePercent() {

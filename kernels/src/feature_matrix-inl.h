@@ -46,11 +46,11 @@ struct FeatureTablePointers {
   const float* origin_rate;
 };
 
-// Features of rows [i, i + N) stored at out[f * stride + i].
-template <class DF>
-HWY_INLINE void FeatureVector(DF df, const FeatureRowPointers& in, std::size_t i,
-                              const FeatureTablePointers& tables, float* HWY_RESTRICT out,
-                              std::size_t stride) {
+// Features of rows [i, i + N): sink(f, vector) for f = 0, 1, ..., kNumFeatures - 1 in this order
+// (the fused logistic scorer accumulates its dot product in the same order as LogisticScore).
+template <class DF, class Sink>
+HWY_INLINE void ForEachFeature(DF df, const FeatureRowPointers& in, std::size_t i,
+                               const FeatureTablePointers& tables, const Sink& sink) {
   const hn::RebindToSigned<DF> di;
   const hn::RebindToUnsigned<DF> du;
   const hn::Rebind<std::uint8_t, decltype(di)> d8;
@@ -60,45 +60,48 @@ HWY_INLINE void FeatureVector(DF df, const FeatureRowPointers& in, std::size_t i
 
   const auto z = hn::LoadU(df, in.unit_value_z + i);
   const auto low_price = hn::Min(hn::Max(zero, hn::Neg(z)), hn::Set(df, kLowPriceZCap));
-  hn::StoreU(hn::IfThenElse(hn::IsNaN(z), zero, low_price), df, out + kLowPriceZ * stride + i);
+  sink(kLowPriceZ, hn::IfThenElse(hn::IsNaN(z), zero, low_price));
 
   const auto hs6 = hn::BitCast(di, hn::LoadU(du, in.hs6 + i));
-  hn::StoreU(hn::GatherIndex(df, tables.tariff_rate, hs6), df, out + kTariffRate * stride + i);
+  sink(kTariffRate, hn::GatherIndex(df, tables.tariff_rate, hs6));
 
   // NaN or negative age: Gt is false, feature 0 (Log never sees them: 1 + 0 = 1).
   const auto age = hn::LoadU(df, in.trader_age_days + i);
   const auto valid_age = hn::Gt(age, zero);
   const auto log_age = hn::Log(df, hn::Add(one, hn::IfThenElseZero(valid_age, age)));
-  hn::StoreU(hn::IfThenElseZero(valid_age, log_age), df, out + kLogTraderAge * stride + i);
+  sink(kLogTraderAge, hn::IfThenElseZero(valid_age, log_age));
 
   const auto trader = hn::BitCast(di, hn::LoadU(du, in.trader + i));
-  hn::StoreU(hn::GatherIndex(df, tables.trader_mean, trader), df, out + kTraderMean * stride + i);
-  hn::StoreU(hn::GatherIndex(df, tables.trader_bonus, trader), df, out + kTraderBonus * stride + i);
+  sink(kTraderMean, hn::GatherIndex(df, tables.trader_mean, trader));
+  sink(kTraderBonus, hn::GatherIndex(df, tables.trader_bonus, trader));
 
-  hn::StoreU(hn::LoadU(df, in.rule_score + i), df, out + kRuleScore * stride + i);
+  sink(kRuleScore, hn::LoadU(df, in.rule_score + i));
 
   const auto origin = hn::PromoteTo(di, hn::LoadU(d16, in.origin + i));
   if (in.departure != nullptr) {
     const auto departure = hn::PromoteTo(di, hn::LoadU(d16, in.departure + i));
     const auto mismatch = hn::RebindMask(df, hn::Ne(departure, origin));
-    hn::StoreU(hn::IfThenElseZero(mismatch, one), df, out + kRouteMismatch * stride + i);
+    sink(kRouteMismatch, hn::IfThenElseZero(mismatch, one));
   } else {
-    hn::StoreU(zero, df, out + kRouteMismatch * stride + i);
+    sink(kRouteMismatch, zero);
   }
 
   const auto chapter = hn::PromoteTo(di, hn::LoadU(d8, in.hs_chapter + i));
-  hn::StoreU(hn::GatherIndex(df, tables.chapter_rate, chapter), df, out + kChapterRate * stride + i);
-  hn::StoreU(hn::GatherIndex(df, tables.origin_rate, origin), df, out + kOriginRate * stride + i);
+  sink(kChapterRate, hn::GatherIndex(df, tables.chapter_rate, chapter));
+  sink(kOriginRate, hn::GatherIndex(df, tables.origin_rate, origin));
 }
 
-HWY_INLINE void FeatureMatrixSpan(const FeatureRowPointers& in, std::size_t count,
-                                  const FeatureTablePointers& tables, float* HWY_RESTRICT out,
-                                  std::size_t stride) {
+// For each vector of rows of [0, count): full(i) for the full vectors (rows [i, i + N) of in),
+// then once tail(i, rows, remaining) for the last partial one, its inputs copied into zero-filled
+// buffers of one vector (rows at index 0; index 0 is inside every table).
+template <class Full, class Tail>
+HWY_INLINE void ForEachFeatureRowVector(const FeatureRowPointers& in, std::size_t count, const Full& full,
+                                        const Tail& tail) {
   const hn::ScalableTag<float> df;
   const std::size_t lanes = hn::Lanes(df);
   std::size_t i = 0;
   if (count >= lanes) {
-    for (; i <= count - lanes; i += lanes) FeatureVector(df, in, i, tables, out, stride);
+    for (; i <= count - lanes; i += lanes) full(i);
   }
   const std::size_t remaining = count - i;
   if (remaining == 0) return;
@@ -111,7 +114,6 @@ HWY_INLINE void FeatureMatrixSpan(const FeatureRowPointers& in, std::size_t coun
   HWY_ALIGN float age_buffer[kMaxLanes] = {};
   HWY_ALIGN std::uint32_t trader_buffer[kMaxLanes] = {};
   HWY_ALIGN float rule_buffer[kMaxLanes] = {};
-  HWY_ALIGN float out_buffer[kNumFeatures * kMaxLanes];
   std::memcpy(z_buffer, in.unit_value_z + i, remaining * sizeof(float));
   std::memcpy(hs6_buffer, in.hs6 + i, remaining * sizeof(std::uint32_t));
   std::memcpy(chapter_buffer, in.hs_chapter + i, remaining * sizeof(std::uint8_t));
@@ -122,13 +124,30 @@ HWY_INLINE void FeatureMatrixSpan(const FeatureRowPointers& in, std::size_t coun
   std::memcpy(age_buffer, in.trader_age_days + i, remaining * sizeof(float));
   std::memcpy(trader_buffer, in.trader + i, remaining * sizeof(std::uint32_t));
   std::memcpy(rule_buffer, in.rule_score + i, remaining * sizeof(float));
-  const FeatureRowPointers tail{z_buffer,   hs6_buffer,    chapter_buffer,
-                                origin_buffer, in.departure != nullptr ? departure_buffer : nullptr,
-                                age_buffer, trader_buffer, rule_buffer};
-  FeatureVector(df, tail, 0, tables, out_buffer, kMaxLanes);
-  for (std::size_t f = 0; f < kNumFeatures; ++f) {
-    std::memcpy(out + f * stride + i, out_buffer + f * kMaxLanes, remaining * sizeof(float));
-  }
+  const FeatureRowPointers tail_rows{z_buffer,   hs6_buffer,    chapter_buffer,
+                                     origin_buffer, in.departure != nullptr ? departure_buffer : nullptr,
+                                     age_buffer, trader_buffer, rule_buffer};
+  tail(i, tail_rows, remaining);
+}
+
+HWY_INLINE void FeatureMatrixSpan(const FeatureRowPointers& in, std::size_t count,
+                                  const FeatureTablePointers& tables, float* HWY_RESTRICT out,
+                                  std::size_t stride) {
+  const hn::ScalableTag<float> df;
+  ForEachFeatureRowVector(
+      in, count,
+      [&](std::size_t i) {
+        ForEachFeature(df, in, i, tables, [&](std::size_t f, auto feature) { hn::StoreU(feature, df, out + f * stride + i); });
+      },
+      [&](std::size_t i, const FeatureRowPointers& tail_rows, std::size_t remaining) {
+        constexpr std::size_t kMaxLanes = HWY_MAX_BYTES / sizeof(float);
+        HWY_ALIGN float out_buffer[kNumFeatures * kMaxLanes];
+        ForEachFeature(df, tail_rows, 0, tables,
+                       [&](std::size_t f, auto feature) { hn::Store(feature, df, out_buffer + f * kMaxLanes); });
+        for (std::size_t f = 0; f < kNumFeatures; ++f) {
+          std::memcpy(out + f * stride + i, out_buffer + f * kMaxLanes, remaining * sizeof(float));
+        }
+      });
 }
 
 }  // namespace HWY_NAMESPACE

@@ -1,6 +1,7 @@
 // Highway translation unit of the feature matrix kernel (spec in crsim/kernels/feature_matrix.h):
 // per-target code with runtime dispatch and the TBB driver.
 #include "crsim/kernels/feature_matrix.h"
+#include "crsim/kernels/logistic.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -12,14 +13,14 @@
 #include <hwy/highway.h>
 
 #include "feature_matrix-inl.h"
+#include "logistic-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace crsim::kernels {
 namespace HWY_NAMESPACE {
 
-HWY_NOINLINE void BuildFeatureMatrixTarget(const FeatureInputs& inputs, const FeatureTables& tables,
-                                           const FeatureMatrix& out) {
-  const FeatureRowPointers rows{inputs.unit_value_z.data(),
+FeatureRowPointers RowPointers(const FeatureInputs& inputs) {
+  return {inputs.unit_value_z.data(),
                                 inputs.hs6.data(),
                                 inputs.hs_chapter.data(),
                                 inputs.origin.data(),
@@ -27,10 +28,38 @@ HWY_NOINLINE void BuildFeatureMatrixTarget(const FeatureInputs& inputs, const Fe
                                 inputs.trader_age_days.data(),
                                 inputs.trader.data(),
                                 inputs.rule_score.data()};
-  const FeatureTablePointers table_pointers{tables.tariff_rate.data(), tables.trader_mean.data(),
-                                            tables.trader_bonus.data(), tables.chapter_rate.data(),
-                                            tables.origin_rate.data()};
-  FeatureMatrixSpan(rows, out.rows, table_pointers, out.data, out.stride);
+}
+
+FeatureTablePointers TablePointers(const FeatureTables& tables) {
+  return {tables.tariff_rate.data(), tables.trader_mean.data(), tables.trader_bonus.data(),
+          tables.chapter_rate.data(), tables.origin_rate.data()};
+}
+
+HWY_NOINLINE void BuildFeatureMatrixTarget(const FeatureInputs& inputs, const FeatureTables& tables,
+                                           const FeatureMatrix& out) {
+  FeatureMatrixSpan(RowPointers(inputs), out.rows, TablePointers(tables), out.data, out.stride);
+}
+
+// The fused scorer: each vector of rows' features go from ForEachFeature straight into the
+// logistic's MulAdd chain (bias first, then f = 0..8, as LogisticVector adds them), never stored.
+HWY_NOINLINE void LogisticScoreOfInputsTarget(const FeatureInputs& inputs, const FeatureTables& tables,
+                                              const LogisticModel& model, std::span<float> probability) {
+  const hn::ScalableTag<float> df;
+  const FeatureTablePointers table_pointers = TablePointers(tables);
+  const auto score = [&](const FeatureRowPointers& rows, std::size_t i) {
+    auto logit = hn::Set(df, model.bias);
+    ForEachFeature(df, rows, i, table_pointers, [&](std::size_t f, auto feature) {
+      logit = hn::MulAdd(hn::Set(df, model.weight[f]), feature, logit);
+    });
+    return LogisticOfLogit(df, logit);
+  };
+  const FeatureRowPointers rows = RowPointers(inputs);
+  float* HWY_RESTRICT out = probability.data();
+  ForEachFeatureRowVector(
+      rows, probability.size(), [&](std::size_t i) { hn::StoreU(score(rows, i), df, out + i); },
+      [&](std::size_t i, const FeatureRowPointers& tail_rows, std::size_t remaining) {
+        hn::BlendedStore(score(tail_rows, 0), hn::FirstN(df, remaining), df, out + i);
+      });
 }
 
 }  // namespace HWY_NAMESPACE
@@ -43,6 +72,7 @@ HWY_AFTER_NAMESPACE();
 namespace crsim::kernels {
 
 HWY_EXPORT(BuildFeatureMatrixTarget);
+HWY_EXPORT(LogisticScoreOfInputsTarget);
 
 const char* FeatureName(std::size_t feature) {
   static constexpr const char* kNames[kNumFeatures] = {
@@ -53,8 +83,9 @@ const char* FeatureName(std::size_t feature) {
 
 namespace {
 
+// `needs_matrix`: false for the fused scorer, which writes no matrix (out gives only the rows).
 void CheckFeatureCall(const FeatureInputs& inputs, const FeatureTables& tables,
-                      const FeatureMatrix& out) {
+                      const FeatureMatrix& out, bool needs_matrix = true) {
   const std::size_t rows = out.rows;
   HWY_ASSERT(inputs.unit_value_z.size() == rows && inputs.hs6.size() == rows &&
              inputs.hs_chapter.size() == rows && inputs.origin.size() == rows &&
@@ -63,7 +94,7 @@ void CheckFeatureCall(const FeatureInputs& inputs, const FeatureTables& tables,
              inputs.rule_score.size() == rows);
   HWY_ASSERT(out.stride >= rows);
   if (rows == 0) return;
-  HWY_ASSERT(out.data != nullptr);
+  HWY_ASSERT(!needs_matrix || out.data != nullptr);
   HWY_ASSERT(!tables.tariff_rate.empty() && !tables.trader_mean.empty() &&
              tables.trader_mean.size() == tables.trader_bonus.size() &&
              tables.chapter_rate.size() == kChapterRateTableSize && !tables.origin_rate.empty());
@@ -81,6 +112,23 @@ FeatureInputs SliceInputs(const FeatureInputs& inputs, std::size_t begin, std::s
 }
 
 }  // namespace
+
+void LogisticScoreOfInputs(const FeatureInputs& inputs, const FeatureTables& tables, const LogisticModel& model,
+                           std::span<float> probability) {
+  CheckFeatureCall(inputs, tables, FeatureMatrix{nullptr, probability.size(), probability.size()}, false);
+  if (probability.empty()) return;
+  HWY_DYNAMIC_DISPATCH(LogisticScoreOfInputsTarget)(inputs, tables, model, probability);
+}
+
+void LogisticScoreOfInputsParallel(const FeatureInputs& inputs, const FeatureTables& tables,
+                                   const LogisticModel& model, std::span<float> probability, std::size_t grain) {
+  CheckFeatureCall(inputs, tables, FeatureMatrix{nullptr, probability.size(), probability.size()}, false);
+  HWY_ASSERT(grain > 0);
+  detail::ForEachChunkParallel(probability.size(), grain, [&](std::size_t begin, std::size_t count) {
+    HWY_DYNAMIC_DISPATCH(LogisticScoreOfInputsTarget)(SliceInputs(inputs, begin, count), tables, model,
+                                                       probability.subspan(begin, count));
+  });
+}
 
 void BuildFeatureMatrix(const FeatureInputs& inputs, const FeatureTables& tables,
                         const FeatureMatrix& out) {

@@ -23,6 +23,14 @@ namespace HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
+// 1 / (1 + exp(-clamp(logit))): the probability of a logit, as every scorer here computes it.
+template <class DF>
+HWY_INLINE hn::Vec<DF> LogisticOfLogit(DF df, hn::Vec<DF> logit) {
+  logit = hn::Min(hn::Max(logit, hn::Set(df, -kLogitClamp)), hn::Set(df, kLogitClamp));
+  const auto one = hn::Set(df, 1.0f);
+  return hn::Div(one, hn::Add(one, hn::Exp(df, hn::Neg(logit))));
+}
+
 template <class DF>
 HWY_INLINE hn::Vec<DF> LogisticVector(DF df, const float* HWY_RESTRICT column0, std::size_t stride,
                                       const LogisticModel& model) {
@@ -30,9 +38,7 @@ HWY_INLINE hn::Vec<DF> LogisticVector(DF df, const float* HWY_RESTRICT column0, 
   for (std::size_t f = 0; f < kNumFeatures; ++f) {
     logit = hn::MulAdd(hn::Set(df, model.weight[f]), hn::LoadU(df, column0 + f * stride), logit);
   }
-  logit = hn::Min(hn::Max(logit, hn::Set(df, -kLogitClamp)), hn::Set(df, kLogitClamp));
-  const auto one = hn::Set(df, 1.0f);
-  return hn::Div(one, hn::Add(one, hn::Exp(df, hn::Neg(logit))));
+  return LogisticOfLogit(df, logit);
 }
 
 HWY_INLINE void LogisticScoreSpan(const float* HWY_RESTRICT data, std::size_t rows,

@@ -3,6 +3,7 @@
 // documented at <= 4 ULP), sizes 0..49 at misaligned starts, NaN and negative inputs, a batch
 // bigger than any buffer, no departure column, and parallel == sequential bit for bit.
 #include "crsim/kernels/feature_matrix.h"
+#include "crsim/kernels/logistic.h"
 
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
@@ -177,6 +178,51 @@ TEST(FeatureMatrixTest, ParallelMatchesSequentialBitForBit) {
           SCOPED_TRACE("threads " + std::to_string(threads) + " grain " + std::to_string(grain));
           ExpectMatrixMatches(actual, expected, size, true);
         }
+      }
+    }
+  });
+}
+
+// The fused scorer (LogisticScoreOfInputs in logistic.h) equals BuildFeatureMatrix + LogisticScore
+// bit for bit on every target, sizes 0..49 at misaligned starts, with and without departures and
+// with a big batch; its parallel driver equals it for any threads and grain.
+TEST(FeatureMatrixTest, FusedLogisticScoreEqualsMatrixThenScore) {
+  std::mt19937 rng(13);
+  const Data data = RandomData(kBigSize + 3, rng);
+  LogisticModel model;
+  model.bias = -2.5f;
+  std::normal_distribution<float> weight(0.0f, 0.8f);
+  for (float& w : model.weight) w = weight(rng);
+  const auto expect_fused_equal = [&](std::size_t offset, std::size_t size, bool with_departure) {
+    const FeatureInputs inputs = data.Inputs(offset, size, with_departure);
+    std::vector<float> matrix(kNumFeatures * size), expected(size), fused(size + 1, -3.0f);
+    BuildFeatureMatrix(inputs, data.Tables(), {matrix.data(), size, size});
+    LogisticScore({matrix.data(), size, size}, model, expected);
+    LogisticScoreOfInputs(inputs, data.Tables(), model, std::span(fused).first(size));
+    EXPECT_EQ(fused.back(), -3.0f) << "written past the output";
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < size; ++i) mismatches += Bits(fused[i]) != Bits(expected[i]);
+    EXPECT_EQ(mismatches, 0u) << "offset " << offset << " size " << size << " departure " << with_departure;
+  };
+  ForEachTarget([&] {
+    for (std::size_t offset = 0; offset <= 3; ++offset) {
+      for (std::size_t size = 0; size <= kMaxSweepSize; ++size) {
+        expect_fused_equal(offset, size, true);
+        expect_fused_equal(offset, size, false);
+      }
+    }
+    expect_fused_equal(1, kBigSize, true);
+    const FeatureInputs inputs = data.Inputs(1, kBigSize, true);
+    std::vector<float> sequential(kBigSize);
+    LogisticScoreOfInputs(inputs, data.Tables(), model, sequential);
+    for (const int threads : {1, 2, 3}) {
+      tbb::task_arena arena(threads);
+      for (const std::size_t grain : {std::size_t{7}, std::size_t{1000}, kDefaultParallelGrain}) {
+        std::vector<float> parallel(kBigSize, -1.0f);
+        arena.execute([&] { LogisticScoreOfInputsParallel(inputs, data.Tables(), model, parallel, grain); });
+        std::size_t mismatches = 0;
+        for (std::size_t i = 0; i < kBigSize; ++i) mismatches += Bits(parallel[i]) != Bits(sequential[i]);
+        EXPECT_EQ(mismatches, 0u) << "threads " << threads << " grain " << grain;
       }
     }
   });

@@ -74,6 +74,20 @@ void LogisticScore(const ConstFeatureMatrix& matrix, const LogisticModel& model,
 void LogisticScoreParallel(const ConstFeatureMatrix& matrix, const LogisticModel& model,
                            std::span<float> probability, std::size_t grain = kDefaultParallelGrain);
 
+// Fused: the probabilities LogisticScore would give on the matrix BuildFeatureMatrix builds from
+// (inputs, tables), without the matrix. Each vector of rows' nine features stay in registers and
+// go straight into the dot product, so nothing is stored and read back (36 bytes per row). Same
+// arithmetic in the same order: bit-identical to BuildFeatureMatrix + LogisticScore on the same
+// SIMD target (tests/kernels/logistic_test.cc). For scoring only: training needs the matrix of the
+// inspected rows. Preconditions: those of BuildFeatureMatrix, with probability.size() rows.
+void LogisticScoreOfInputs(const FeatureInputs& inputs, const FeatureTables& tables, const LogisticModel& model,
+                           std::span<float> probability);
+
+// LogisticScoreOfInputs over parallel chunks of `grain` rows; identical for any thread count.
+void LogisticScoreOfInputsParallel(const FeatureInputs& inputs, const FeatureTables& tables,
+                                   const LogisticModel& model, std::span<float> probability,
+                                   std::size_t grain = kDefaultParallelGrain);
+
 // Plain scalar reference.
 void LogisticScoreReference(const ConstFeatureMatrix& matrix, const LogisticModel& model,
                             std::span<float> probability);
