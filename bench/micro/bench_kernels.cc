@@ -9,6 +9,7 @@
 //   BM_TraderPosterior/<scalar|simd|simd_tbb>/rows:N  gather of 100 000 traders' posterior mean and bonus
 //   BM_FeatureMatrix/<scalar|simd|simd_tbb>/rows:N    the 9 model features, column-major
 //   BM_LogisticScore/<scalar|simd|simd_tbb>/rows:N    dot product + logistic over the feature matrix
+//   BM_LogisticScoreOfInputs/<...>/rows:N             features + logistic fused, no matrix stored
 //   BM_ScoringPath/<simd|simd_tbb>/rows:N             rules (32 profiles) + unit-value z + trader
 //                                                     posterior (per-day update of 100 000 traders,
 //                                                     gathered inside the feature kernel) + feature
@@ -459,6 +460,35 @@ void RunLogisticScore(benchmark::State& state, Variant variant) {
   state.SetBytesProcessed(processed * (kNumFeatures * 4 + 4));
 }
 
+// The fused scorer: the features of BM_FeatureMatrix scored in registers, no matrix (scalar: the
+// two reference kernels through a matrix, as the fused kernel's definition).
+void RunLogisticScoreOfInputs(benchmark::State& state, Variant variant) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  ModelInputs& model = ModelInputsFor(rows);
+  const KernelInputs& inputs = InputsFor(rows);
+  const FeatureInputs features = FeatureInputsOf(inputs, model);
+  const FeatureTables tables = FeatureTablesOf(model);
+  for (auto _ : state) {
+    switch (variant) {
+      case Variant::kScalar: {
+        const FeatureMatrix matrix{model.features.data(), rows, model.stride};
+        BuildFeatureMatrixReference(features, tables, matrix);
+        LogisticScoreReference(matrix.view(), model.model, model.probability);
+        break;
+      }
+      case Variant::kSimd:
+        LogisticScoreOfInputs(features, tables, model.model, model.probability);
+        break;
+      case Variant::kSimdTbb:
+        TbbArena().execute([&] { LogisticScoreOfInputsParallel(features, tables, model.model, model.probability); });
+        break;
+    }
+    benchmark::DoNotOptimize(model.probability.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(rows));
+}
+
 // The full scoring path, chunk by chunk: each chunk of kScoringChunk rows goes through the four
 // kernels (single-threaded SIMD) with its intermediates (z and the 9 features: 40 B per row,
 // 160 KB per chunk) in a per-thread buffer that stays in the core's L2, so only the input columns
@@ -695,6 +725,7 @@ const bool kRegistered = [] {
   RegisterFamily("BM_TraderPosterior", RunTraderPosterior);
   RegisterFamily("BM_FeatureMatrix", RunFeatureMatrix);
   RegisterFamily("BM_LogisticScore", RunLogisticScore);
+  RegisterFamily("BM_LogisticScoreOfInputs", RunLogisticScoreOfInputs);
   for (const auto& [name, variant] : {std::pair{"simd", Variant::kSimd}, std::pair{"simd_tbb", Variant::kSimdTbb}}) {
     benchmark::RegisterBenchmark((std::string("BM_ScoringPath/") + name).c_str(),
                                  [variant = variant](benchmark::State& state) { RunScoringPath(state, variant); })
