@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "crsim/data/declaration_batch.h"
+#include "crsim/kernels/group_median.h"
 #include "crsim/kernels/risk_rules.h"
 #include "crsim/kernels/top_k.h"
 #include "crsim/kernels/tree_ensemble.h"
@@ -232,6 +233,28 @@ void RunTopK() {
   Measured([&] { kernels::SelectTopKPerGroup(priority, group, capacity, selected); });
 }
 
+// --- per-group median and MAD ---------------------------------------------------------------------
+
+void RunGroupMedian() {
+  constexpr std::size_t kGroups = 1000;
+  FixedStream stream(kSeed + 4);
+  std::vector<float> centre(kGroups), spread(kGroups);
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    centre[g] = stream.Uniform(-1.0f, 7.0f);
+    spread[g] = stream.Uniform(0.2f, 1.0f);
+  }
+  std::vector<float> log_unit_value(kKernelRows);
+  std::vector<std::uint32_t> group(kKernelRows);
+  for (std::size_t i = 0; i < kKernelRows; ++i) {
+    group[i] = stream.Index(kGroups);
+    // A sum of three uniforms: bell-shaped around the group's centre, as log unit values are.
+    const float bell = stream.Uniform(-1.0f, 1.0f) + stream.Uniform(-1.0f, 1.0f) + stream.Uniform(-1.0f, 1.0f);
+    log_unit_value[i] = stream.Index(1000) == 0 ? NAN : centre[group[i]] + spread[group[i]] * bell;
+  }
+  std::vector<float> median(kGroups), mad(kGroups);
+  Measured([&] { kernels::GroupMedianMad(log_unit_value, group, kGroups, median, mad); });
+}
+
 // --- generator and risk engine (one day of a small world) ----------------------------------------
 
 struct SmallWorld {
@@ -323,6 +346,7 @@ constexpr GateKernel kKernels[] = {
     {"unit_value_by_origin", "kernels::RobustUnitValueZByOrigin, 2000 x 25 references, 1M rows (SIMD)",
      RunUnitValueKernelByOrigin},
     {"top_k", "kernels::SelectTopKPerGroup, 20 groups, 1% capacity, 1M rows", RunTopK},
+    {"group_median", "kernels::GroupMedianMad, 1000 groups, 1M rows", RunGroupMedian},
     {"generate", "sim::Generator::GenerateDay, one day of a small baseline world (~100k rows)", RunGenerator},
     {"risk_score", "sim::RiskEngine::Score, one day of a small baseline world (~100k rows)", RunRiskEngineScore},
     {"tree_ensemble", "kernels::PredictMargin, 200 complete trees of depth 6, 16 features, 64K rows (SIMD)",
