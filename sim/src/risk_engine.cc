@@ -19,6 +19,12 @@ namespace {
 // never changes results.
 constexpr std::size_t kScoreChunk = kernels::kDefaultParallelGrain;
 
+// The log unit value a price reference learns from a declaration: the value revealed by
+// inspection where a fraud was found, the declared one elsewhere.
+float RevealedLogUnitValue(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, std::size_t row) {
+  return std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]);
+}
+
 PriceReferenceLevel PriceReferenceLevelOf(const std::string& name) {
   // Scenario validation accepts only these two names.
   return name == "hs6_origin" ? PriceReferenceLevel::kHs6Origin : PriceReferenceLevel::kHs6;
@@ -185,8 +191,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
 
 void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes) {
   for (std::size_t row = 0; row < declared.size(); ++row) {
-    const float log_unit_value = std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]);
-    price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], log_unit_value);
+    price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], RevealedLogUnitValue(declared, outcomes, row));
     if (outcomes.inspected[row]) {
       const std::uint32_t trader = declared.trader[row];
       const std::uint32_t declarant = declared.declarant[row];
@@ -312,7 +317,7 @@ void RiskEngine::ExportProfileEvidence(const data::DeclaredView& declared, const
   for (std::size_t row = 0; row < declared.size(); ++row) {
     evidence.price_hs6.push_back(outcomes.revealed_hs6[row]);
     evidence.price_origin.push_back(declared.origin[row]);
-    evidence.price_log_unit_value.push_back(std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]));
+    evidence.price_log_unit_value.push_back(RevealedLogUnitValue(declared, outcomes, row));
     if (!outcomes.inspected[row]) continue;
     evidence.inspected_chapter.push_back(declared.hs_chapter[row]);
     evidence.inspected_origin.push_back(declared.origin[row]);

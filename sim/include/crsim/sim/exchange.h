@@ -38,8 +38,8 @@
 //
 // Memory: one engine per administration (per-administration modes), one day's gathered columns, and
 // the shared outcomes in flight (at most exchange_delay_days + 1 days of inspections), or the shared
-// profile evidence in flight (exchange_delay_days + 1 days of declarations: about 12 bytes per
-// declaration plus 4 + 36 bytes per inspection).
+// profile evidence in flight (exchange_delay_days + 1 days of declarations: 10 bytes per
+// declaration plus 4 bytes per inspection, and 36 more with a model combination).
 #pragma once
 
 #include <cstdint>
