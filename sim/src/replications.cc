@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -184,12 +185,19 @@ void AppendRows(const std::vector<StrategyKpiSummary>& rows, const std::vector<D
 template <typename Definition>
 void AppendPairedRows(const std::vector<PairedDifference>& paired, const std::vector<Definition>& definitions,
                       std::string& text) {
+  const auto name_of = [](const PairedDifference& pair) {
+    return pair.group.empty() ? pair.kpi : pair.group + " " + pair.kpi;
+  };
+  // The union's rows keep their 22 columns; group rows widen to their longest name.
+  std::size_t name_width = 22;
+  for (const PairedDifference& pair : paired) {
+    if (!pair.group.empty()) name_width = std::max(name_width, name_of(pair).size() + 1);
+  }
   for (const PairedDifference& pair : paired) {
     const Definition& kpi = FindDefinition(definitions, pair.kpi);
     const bool significant =
         !std::isnan(pair.difference.low) && (pair.difference.low > 0.0 || pair.difference.high < 0.0);
-    const std::string name = pair.group.empty() ? pair.kpi : pair.group + " " + pair.kpi;
-    text += fmt::format("  {:<18} {:<22}{:>24} {}\n", pair.first + " - " + pair.second, name,
+    text += fmt::format("  {:<18} {:<{}}{:>24} {}\n", pair.first + " - " + pair.second, name_of(pair), name_width,
                         FormatInterval(kpi.is_count, pair.difference), significant ? "*" : "");
   }
 }
