@@ -151,7 +151,7 @@ int Run(const Options& options, const std::string& command_line) {
     fmt::print("{}\n", crsim::sim::FormatChannelTable(replications.front()));
     if (spec.administrations.size() > 1) fmt::print("{}\n", crsim::sim::FormatAdministrationTable(spec, replications.front()));
   } else {
-    fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(replications)));
+    fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(spec, replications)));
   }
   if (replications.size() > 1) fmt::print("(throughput of the last replication)\n");
   fmt::print("{}", crsim::sim::FormatThroughput(replications.back()));

@@ -49,7 +49,7 @@ void GatherOutcomes(const InspectionOutcomes& outcomes, std::span<const std::uin
 }  // namespace
 
 const std::vector<std::string>& RegisteredExchangeModes() {
-  static const std::vector<std::string> names = {"pooled", "none", "shared_outcomes"};
+  static const std::vector<std::string> names = {"pooled", "none", "shared_outcomes", "shared_profiles"};
   return names;
 }
 
@@ -57,6 +57,7 @@ ExchangeMode ParseExchangeMode(const std::string& name) {
   if (name == "pooled") return ExchangeMode::kPooled;
   if (name == "none") return ExchangeMode::kNone;
   if (name == "shared_outcomes") return ExchangeMode::kSharedOutcomes;
+  if (name == "shared_profiles") return ExchangeMode::kSharedProfiles;
   std::fprintf(stderr, "%s:%d: unknown exchange mode \"%s\" (the scenario reader validates it)\n", __FILE__, __LINE__,
                name.c_str());
   std::abort();
@@ -114,12 +115,22 @@ void ExchangeEngines::Learn(std::int64_t day, const data::DeclaredView& declared
   if (mode_ == ExchangeMode::kSharedOutcomes) {
     for (std::size_t a = 0; a < administrations; ++a) {
       for (std::size_t i = 0; i < own[a].size(); ++i) {
-        in_flight_.push_back({day + delay_days_, static_cast<std::uint32_t>(a), own[a][i].trader, own_detected[a][i]});
+        in_flight_.push_back({day + delay_days_, static_cast<std::uint32_t>(a), own[a][i].trader, own[a][i].declarant,
+                              own_detected[a][i]});
       }
+      const bool has_declarant = declared.declarant.size() == declared.size();
       for (const std::uint32_t row : rows_[a]) {
         if (!outcomes.inspected[row]) continue;
-        in_flight_.push_back({day + delay_days_, static_cast<std::uint32_t>(a), declared.trader[row], outcomes.detected[row]});
+        in_flight_.push_back({day + delay_days_, static_cast<std::uint32_t>(a), declared.trader[row],
+                              has_declarant ? declared.declarant[row] : 0u, outcomes.detected[row]});
       }
+    }
+  }
+  if (mode_ == ExchangeMode::kSharedProfiles) {
+    for (std::size_t a = 0; a < administrations; ++a) {
+      GatherOutcomes(outcomes, rows_[a], gathered_outcomes_);
+      profiles_in_flight_.push_back({day + delay_days_, static_cast<std::uint32_t>(a), {}});
+      engines_[a]->ExportProfileEvidence(batches_[a].declared(), gathered_outcomes_, profiles_in_flight_.back().evidence);
     }
   }
   // Outcomes due today (queued in day order, the delay being constant), for every other engine.
@@ -130,16 +141,25 @@ void ExchangeEngines::Learn(std::int64_t day, const data::DeclaredView& declared
     in_flight_.pop_front();
     PendingControl control;
     control.trader = outcome.trader;
+    control.declarant = outcome.declarant;
     for (std::size_t b = 0; b < administrations; ++b) {
       if (b == outcome.source) continue;
       shared[b].push_back(control);
       shared_detected[b].push_back(outcome.detected);
     }
   }
+  // Profile evidence due today (queued in day order, then administration order), for every other engine.
+  while (!profiles_in_flight_.empty() && profiles_in_flight_.front().due_day <= day) {
+    const SharedProfiles& profiles = profiles_in_flight_.front();
+    for (std::size_t b = 0; b < administrations; ++b) {
+      if (b != profiles.source) engines_[b]->LearnSharedProfiles(profiles.evidence);
+    }
+    profiles_in_flight_.pop_front();
+  }
   for (std::size_t a = 0; a < administrations; ++a) {
     RiskEngine& engine = *engines_[a];
     engine.LearnFromControls(own[a], own_detected[a]);
-    engine.LearnFromControls(shared[a], shared_detected[a]);
+    engine.LearnEntityOutcomes(shared[a], shared_detected[a]);
     GatherOutcomes(outcomes, rows_[a], gathered_outcomes_);
     engine.Learn(batches_[a].declared(), gathered_outcomes_);
   }

@@ -55,7 +55,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
   const CounterRandom random(spec.run.seed, replication);
 
   MandatoryRules mandatory_rules(world, spec.risk);
-  const bool tips = spec.intelligence.coverage > 0;
+  const bool tips = inspector.issues_tips();
 
   // Adaptive fraudsters react to the strategy they face, so each strategy has its own fraudsters
   // and its own arrivals; generation then moves inside the strategy loop. Every draw that does not
@@ -103,7 +103,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
       }
       if (tips) {
         tipped.resize(batch.size());
-        inspector.IssueTips(day, batch.truth(), tipped.span());
+        inspector.IssueTips(day, batch.declared().office, batch.truth(), tipped.span());
       }
     };
     if (!adaptive) generate(nullptr, nullptr);

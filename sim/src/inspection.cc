@@ -57,9 +57,16 @@ std::vector<std::int64_t> Zeros(std::size_t size) { return std::vector<std::int6
 }  // namespace
 
 Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication)
-    : tip_coverage_(spec.intelligence.coverage), tip_precision_(spec.intelligence.precision), random_(spec.run.seed, replication) {
+    : random_(spec.run.seed, replication) {
+  tip_sources_.push_back({spec.intelligence.coverage, spec.intelligence.precision});
   for (const AdministrationSpec& administration : spec.administrations) {
     office_count_ += static_cast<std::size_t>(administration.offices);
+    std::uint32_t source = 0;
+    if (administration.tip_coverage) {
+      source = static_cast<std::uint32_t>(tip_sources_.size());
+      tip_sources_.push_back({*administration.tip_coverage, administration.tip_precision});
+    }
+    office_tip_source_.insert(office_tip_source_.end(), static_cast<std::size_t>(administration.offices), source);
   }
   detection_probability_[1] = DetectionTable(spec.inspection.detection_probability);
   detection_probability_[2] = DetectionTable(spec.inspection.documentary_detection_probability);
@@ -234,20 +241,35 @@ void Inspector::CompletePending(std::span<const PendingControl> controls, DayMet
   }
 }
 
-void Inspector::IssueTips(std::int64_t day, const data::TruthView& truth, std::span<std::uint8_t> tipped) const {
+bool Inspector::issues_tips() const {
+  return std::any_of(tip_sources_.begin(), tip_sources_.end(), [](const TipSource& source) { return source.coverage > 0; });
+}
+
+void Inspector::IssueTips(std::int64_t day, std::span<const std::uint16_t> office, const data::TruthView& truth,
+                          std::span<std::uint8_t> tipped) const {
   const std::size_t size = truth.size();
-  std::int64_t frauds = 0;
-  for (std::size_t row = 0; row < size; ++row) frauds += truth.fraud_type[row] != 0 ? 1 : 0;
-  const auto compliant = static_cast<double>(static_cast<std::int64_t>(size) - frauds);
-  const double false_tip_probability =
-      compliant == 0.0 ? 0.0
-                       : std::min(1.0, tip_coverage_ * static_cast<double>(frauds) * (1.0 - tip_precision_) /
-                                           (tip_precision_ * compliant));
+  // Per source: the day's frauds and declarations at its offices, then its false-tip probability.
+  std::vector<std::int64_t> frauds(tip_sources_.size(), 0), declarations(tip_sources_.size(), 0);
+  for (std::size_t row = 0; row < size; ++row) {
+    const std::uint32_t source = office_tip_source_[office[row]];
+    frauds[source] += truth.fraud_type[row] != 0 ? 1 : 0;
+    ++declarations[source];
+  }
+  std::vector<double> false_tip_probability(tip_sources_.size(), 0.0);
+  for (std::size_t s = 0; s < tip_sources_.size(); ++s) {
+    const auto compliant = static_cast<double>(declarations[s] - frauds[s]);
+    const TipSource& source = tip_sources_[s];
+    false_tip_probability[s] =
+        compliant == 0.0 ? 0.0
+                         : std::min(1.0, source.coverage * static_cast<double>(frauds[s]) * (1.0 - source.precision) /
+                                             (source.precision * compliant));
+  }
   const auto day_word = static_cast<std::uint32_t>(day);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kMeasureChunk), [&](const tbb::blocked_range<std::size_t>& range) {
     for (std::size_t row = range.begin(); row != range.end(); ++row) {
+      const std::uint32_t source = office_tip_source_[office[row]];
       const RandomBlock words = random_.Block(Stream::kIntelligence, day_word, static_cast<std::uint32_t>(row), 0);
-      const double p = truth.fraud_type[row] != 0 ? tip_coverage_ : false_tip_probability;
+      const double p = truth.fraud_type[row] != 0 ? tip_sources_[source].coverage : false_tip_probability[source];
       tipped[row] = UniformDouble(words[0]) < p ? 1 : 0;
     }
   });

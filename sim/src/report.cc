@@ -378,16 +378,27 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
       WriteReplication(file, "/replications/" + std::to_string(result.replication), result, office_names,
                        administration_names, administration_ranges);
     }
-    const ReplicationSummary summary = SummarizeReplications(replications);
-    for (const StrategyKpiSummary& kpi : summary.kpis) {
-      for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
-        file.WriteSeries("/summary/strategies/" + summary.strategies[s] + "/" + kpi.kpi, AsTriple(kpi.strategy[s]));
+    const ReplicationSummary summary = SummarizeReplications(spec, replications);
+    const auto write_kpis = [&](const std::vector<StrategyKpiSummary>& kpis, const std::string& group) {
+      for (const StrategyKpiSummary& kpi : kpis) {
+        for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
+          file.WriteSeries("/summary/strategies/" + summary.strategies[s] + group + "/" + kpi.kpi, AsTriple(kpi.strategy[s]));
+        }
       }
-    }
-    for (const PairedDifference& pair : summary.paired) {
-      file.WriteSeries("/summary/paired/" + pair.first + "_minus_" + pair.second + "/" + pair.kpi,
-                       AsTriple(pair.difference));
-    }
+    };
+    const auto write_paired = [&](const std::vector<PairedDifference>& paired, const std::string& kind) {
+      for (const PairedDifference& pair : paired) {
+        const std::string group = pair.group.empty() ? "" : "/" + kind + "/" + pair.group;
+        file.WriteSeries("/summary/paired/" + pair.first + "_minus_" + pair.second + group + "/" + pair.kpi,
+                         AsTriple(pair.difference));
+      }
+    };
+    write_kpis(summary.kpis, "");
+    write_paired(summary.paired, "");
+    for (const GroupKpiSummary& group : summary.by_administration) write_kpis(group.kpis, "/by_administration/" + group.group);
+    write_paired(summary.paired_by_administration, "by_administration");
+    for (const GroupKpiSummary& group : summary.by_typology) write_kpis(group.kpis, "/by_typology/" + group.group);
+    write_paired(summary.paired_by_typology, "by_typology");
   }
   file.Commit();
 }

@@ -19,6 +19,12 @@ namespace {
 // never changes results.
 constexpr std::size_t kScoreChunk = kernels::kDefaultParallelGrain;
 
+// The log unit value a price reference learns from a declaration: the value revealed by
+// inspection where a fraud was found, the declared one elsewhere.
+float RevealedLogUnitValue(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, std::size_t row) {
+  return std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]);
+}
+
 PriceReferenceLevel PriceReferenceLevelOf(const std::string& name) {
   // Scenario validation accepts only these two names.
   return name == "hs6_origin" ? PriceReferenceLevel::kHs6Origin : PriceReferenceLevel::kHs6;
@@ -185,8 +191,7 @@ void RiskEngine::Score(const data::DeclaredView& declared, std::int64_t day, std
 
 void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes) {
   for (std::size_t row = 0; row < declared.size(); ++row) {
-    const float log_unit_value = std::log(outcomes.revealed_value[row] / declared.declared_quantity[row]);
-    price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], log_unit_value);
+    price_reference_.Add(outcomes.revealed_hs6[row], declared.origin[row], RevealedLogUnitValue(declared, outcomes, row));
     if (outcomes.inspected[row]) {
       const std::uint32_t trader = declared.trader[row];
       const std::uint32_t declarant = declared.declarant[row];
@@ -214,7 +219,7 @@ void RiskEngine::Learn(const data::DeclaredView& declared, const InspectionOutco
   if (learns_model()) LearnModel(declared, outcomes, overall_hit_rate);
 }
 
-void RiskEngine::LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected) {
+void RiskEngine::LearnEntityOutcomes(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected) {
   for (std::size_t i = 0; i < controls.size(); ++i) {
     ++trader_inspections_[controls[i].trader];
     ++declarant_inspections_[controls[i].declarant];
@@ -227,44 +232,122 @@ void RiskEngine::LearnFromControls(std::span<const PendingControl> controls, std
   }
 }
 
+void RiskEngine::LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected) {
+  LearnEntityOutcomes(controls, detected);
+  if (!learns_model()) return;
+  for (std::size_t i = 0; i < controls.size(); ++i) {
+    const std::uint64_t id = (static_cast<std::uint64_t>(controls[i].day) << 32) | controls[i].row;
+    completed_today_.emplace_back(id, detected[i] != 0 ? 1 : 0);
+  }
+}
+
 void RiskEngine::LearnModel(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
                              double overall_hit_rate) {
   if (feature_rows_ != declared.size()) {
     std::fprintf(stderr, "%s:%d: RiskEngine::Learn: call Score for the same day first\n", __FILE__, __LINE__);
     std::abort();
   }
-  const std::size_t capacity = max_training_rows_;
   for (std::size_t row = 0; row < declared.size(); ++row) {
-    if (!outcomes.inspected[row]) continue;
-    const bool hit = outcomes.detected[row] != 0;
-    const std::uint8_t chapter = declared.hs_chapter[row];
-    const std::uint16_t origin = declared.origin[row];
-    ++chapter_inspections_[chapter];
-    chapter_hits_[chapter] += hit ? 1 : 0;
-    if (origin < origin_inspections_.size()) {
-      ++origin_inspections_[origin];
-      origin_hits_[origin] += hit ? 1 : 0;
+    if (!outcomes.inspected[row]) {
+      // Routed to a control that completes later (a queue, or an audit): keep what its training
+      // row needs. Callers that know no channels leave channel at 0.
+      if (outcomes.channel[row] == 0) continue;
+      AwaitedControl& awaited = awaited_controls_[declared.declaration_id[row]];
+      awaited.chapter = declared.hs_chapter[row];
+      awaited.origin = declared.origin[row];
+      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) awaited.features[f] = features_[f * feature_stride_ + row];
+      continue;
     }
-    // Selective labels: the label is what the inspection found, not the truth.
-    if (training_labels_.size() < capacity) {
-      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
-        training_features_[f].push_back(features_[f * feature_stride_ + row]);
-      }
-      training_labels_.push_back(hit ? 1 : 0);
-    } else {
-      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
-        training_features_[f][training_next_] = features_[f * feature_stride_ + row];
-      }
-      training_labels_[training_next_] = hit ? 1 : 0;
-      training_next_ = (training_next_ + 1) % capacity;
-    }
+    AddInspectedRow(declared.hs_chapter[row], declared.origin[row], features_.data() + row, feature_stride_,
+                    outcomes.detected[row] != 0);
   }
+  // Controls completed today (LearnFromControls), in the order they completed: a same-day audit
+  // was kept just above.
+  for (const auto& [id, hit] : completed_today_) {
+    const auto it = awaited_controls_.find(id);
+    if (it == awaited_controls_.end()) {
+      std::fprintf(stderr, "%s:%d: a completed control this engine never routed\n", __FILE__, __LINE__);
+      std::abort();
+    }
+    AddInspectedRow(it->second.chapter, it->second.origin, it->second.features.data(), 1, hit != 0);
+    awaited_controls_.erase(it);
+  }
+  completed_today_.clear();
   const kernels::BetaBinomialPrior prior{overall_hit_rate, risk_.trader_prior_strength};
   kernels::UpdateBetaBinomialPosterior(chapter_inspections_, chapter_hits_, prior, 0.0, chapter_rate_, chapter_bonus_);
   kernels::UpdateBetaBinomialPosterior(origin_inspections_, origin_hits_, prior, 0.0, origin_rate_, origin_bonus_);
 
   ++days_learned_;
   if (days_learned_ % retrain_every_days_ == 0 && training_labels_.size() >= min_training_rows_) TrainModel();
+}
+
+void RiskEngine::AddInspectedRow(std::uint8_t chapter, std::uint16_t origin, const float* features, std::size_t stride,
+                                 bool hit) {
+  ++chapter_inspections_[chapter];
+  chapter_hits_[chapter] += hit ? 1 : 0;
+  if (origin < origin_inspections_.size()) {
+    ++origin_inspections_[origin];
+    origin_hits_[origin] += hit ? 1 : 0;
+  }
+  // Selective labels: the label is what the inspection found, not the truth.
+  const std::size_t capacity = max_training_rows_;
+  if (training_labels_.size() < capacity) {
+    for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) training_features_[f].push_back(features[f * stride]);
+    training_labels_.push_back(hit ? 1 : 0);
+  } else {
+    for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) training_features_[f][training_next_] = features[f * stride];
+    training_labels_[training_next_] = hit ? 1 : 0;
+    training_next_ = (training_next_ + 1) % capacity;
+  }
+}
+
+void ProfileEvidence::Clear() {
+  price_hs6.clear();
+  price_origin.clear();
+  price_log_unit_value.clear();
+  inspected_chapter.clear();
+  inspected_origin.clear();
+  inspected_hit.clear();
+  inspected_features.clear();
+}
+
+void RiskEngine::ExportProfileEvidence(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
+                                       ProfileEvidence& evidence) const {
+  evidence.Clear();
+  for (std::size_t row = 0; row < declared.size(); ++row) {
+    evidence.price_hs6.push_back(outcomes.revealed_hs6[row]);
+    evidence.price_origin.push_back(declared.origin[row]);
+    evidence.price_log_unit_value.push_back(RevealedLogUnitValue(declared, outcomes, row));
+    if (!outcomes.inspected[row]) continue;
+    evidence.inspected_chapter.push_back(declared.hs_chapter[row]);
+    evidence.inspected_origin.push_back(declared.origin[row]);
+    evidence.inspected_hit.push_back(outcomes.detected[row] != 0 ? 1 : 0);
+    if (learns_model()) {
+      for (std::size_t f = 0; f < kernels::kNumFeatures; ++f) {
+        evidence.inspected_features.push_back(features_[f * feature_stride_ + row]);
+      }
+    }
+  }
+}
+
+void RiskEngine::LearnSharedProfiles(const ProfileEvidence& evidence) {
+  if (learns_model() && evidence.inspected_features.size() != evidence.inspected_hit.size() * kernels::kNumFeatures) {
+    std::fprintf(stderr, "%s:%d: shared profile evidence without features for a model engine\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  for (std::size_t i = 0; i < evidence.price_hs6.size(); ++i) {
+    price_reference_.Add(evidence.price_hs6[i], evidence.price_origin[i], evidence.price_log_unit_value[i]);
+  }
+  for (std::size_t i = 0; i < evidence.inspected_hit.size(); ++i) {
+    const bool hit = evidence.inspected_hit[i] != 0;
+    ++total_inspections_;
+    total_hits_ += hit ? 1 : 0;
+    if (!learns_model()) continue;
+    // The engines of one strategy instance share its combination, so a model engine's evidence
+    // always carries the features.
+    AddInspectedRow(evidence.inspected_chapter[i], evidence.inspected_origin[i],
+                    evidence.inspected_features.data() + i * kernels::kNumFeatures, 1, hit);
+  }
 }
 
 void RiskEngine::TrainModel() {

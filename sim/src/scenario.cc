@@ -76,7 +76,8 @@ constexpr std::string_view kCatalogueCodeKeys[] = {"hs6",          "weight",    
 constexpr std::string_view kAdditionalDutyKeys[] = {"hs_chapters", "origins", "rate"};
 constexpr std::string_view kAdministrationKeys[] = {"name",           "offices",       "inspection_capacity",
                                                     "trade_share",    "office_weights", "office_labels",
-                                                    "documentary_capacity", "audit_capacity"};
+                                                    "documentary_capacity", "audit_capacity", "tip_coverage",
+                                                    "tip_precision"};
 constexpr std::string_view kTraderKeys[] = {"count",
                                             "volume_zipf_exponent",
                                             "portfolio_hs6",
@@ -1039,6 +1040,14 @@ class ScenarioValidator {
       }
       ReadInt(table, path, "documentary_capacity", administration.documentary_capacity, 0, 10000000);
       ReadInt(table, path, "audit_capacity", administration.audit_capacity, 0, 10000000);
+      ReadOptionalDouble(table, path, "tip_coverage", administration.tip_coverage, Between(0, 1));
+      const Field tip_precision =
+          ReadDouble(table, path, "tip_precision", administration.tip_precision, {0, 1, true, false});
+      if (tip_precision.node != nullptr && tip_precision.ok && !administration.tip_coverage) {
+        Report(*tip_precision.node, JoinKey(path, "tip_precision"),
+               "applies only with tip_coverage (the administration's own tips); without it the administration takes "
+               "[intelligence]'s");
+      }
       total_offices += administration.offices;
       administrations.push_back(std::move(administration));
     }
@@ -1515,9 +1524,11 @@ class ScenarioValidator {
       CheckChoice(*exchange.node, JoinKey(path, "exchange"), instance.exchange, RegisteredExchangeModes());
     }
     const Field delay = ReadInt(&table, path, "exchange_delay_days", instance.exchange_delay_days, 0, 3650);
-    if (delay.node != nullptr && delay.ok && exchange.ok && instance.exchange != "shared_outcomes") {
+    if (delay.node != nullptr && delay.ok && exchange.ok && instance.exchange != "shared_outcomes" &&
+        instance.exchange != "shared_profiles") {
       Report(*delay.node, JoinKey(path, "exchange_delay_days"),
-             fmt::format("applies only with exchange = \"shared_outcomes\" (exchange is \"{}\")", instance.exchange));
+             fmt::format("applies only with exchange = \"shared_outcomes\" or \"shared_profiles\" (exchange is \"{}\")",
+                         instance.exchange));
     }
     // The keys every instance has, then its kind's (checked only once the kind is known).
     KeyList kind_keys;

@@ -277,6 +277,14 @@ TEST_F(CliTest, ReplicationsWriteEachRunAndASummary) {
   EXPECT_LE(summary[1], summary[0]);
   EXPECT_GE(summary[2], summary[0]);
   EXPECT_EQ(reader.ReadDoubles("/summary/paired/random_minus_topk/hit_rate").size(), 3u);
+  // Per administration (AA, BB) and per typology, in the file and in the printed summary.
+  EXPECT_EQ(reader.ReadDoubles("/summary/strategies/topk/by_administration/AA/true_detection_rate").size(), 3u);
+  EXPECT_EQ(reader.ReadDoubles("/summary/strategies/topk/by_administration/BB/revenue_recall").size(), 3u);
+  EXPECT_EQ(reader.ReadDoubles("/summary/strategies/topk/by_typology/undervaluation/hits").size(), 3u);
+  EXPECT_EQ(reader.ReadDoubles("/summary/paired/random_minus_topk/by_administration/AA/true_detection_rate").size(), 3u);
+  EXPECT_EQ(reader.ReadDoubles("/summary/paired/random_minus_topk/by_typology/undervaluation/true_detection_rate").size(), 3u);
+  EXPECT_NE(outcome.output.find("by administration\n"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("by typology\n"), std::string::npos) << outcome.output;
   const Outcome bad = RunCli("run " + path + " --out " + Out() + "0 --replications 0");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.output.find("run.replications"), std::string::npos) << bad.output;

@@ -6,12 +6,14 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "crsim/data/input_error.h"
 #include "crsim/sim/experiment.h"
 #include "crsim/sim/generator.h"
 #include "crsim/sim/risk_engine.h"
@@ -380,7 +382,7 @@ TEST(Strategies, TipsHaveTheirPrecisionAndCoverage) {
   for (std::int64_t day = 0; day < 4; ++day) {
     generator.GenerateDay(day, batch, 16384);
     std::vector<std::uint8_t> tipped(batch.size());
-    inspector.IssueTips(day, batch.truth(), tipped);
+    inspector.IssueTips(day, batch.declared().office, batch.truth(), tipped);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const bool fraud = batch.truth().fraud_type[i] != 0;
       frauds += fraud ? 1 : 0;
@@ -391,6 +393,89 @@ TEST(Strategies, TipsHaveTheirPrecisionAndCoverage) {
   ASSERT_GT(frauds, 1000);
   EXPECT_NEAR(true_tips / frauds, 0.4, 4 * std::sqrt(0.4 * 0.6 / frauds));
   EXPECT_NEAR(true_tips / tips, 0.6, 4 * std::sqrt(0.6 * 0.4 / tips) + 0.02);
+}
+
+TEST(Strategies, PreArrivalTipsReachOnlyTheAdministrationsWithAnAgreement) {
+  // AA has a third-country agreement (its own tips); BB has none and [intelligence] issues none.
+  const ScenarioSpec spec = testing::SmallScenario(
+      {"administrations[0].tip_coverage=0.4", "administrations[0].tip_precision=0.6", "intelligence.coverage=0.0"});
+  const World world = BuildWorld(spec);
+  Generator generator(world, spec);
+  const Inspector inspector(spec);
+  ASSERT_TRUE(inspector.issues_tips());
+  data::DeclarationBatch batch;
+  double tips = 0, true_tips = 0, frauds = 0, other_tips = 0, other_declarations = 0;
+  for (std::int64_t day = 0; day < 6; ++day) {
+    generator.GenerateDay(day, batch, 16384);
+    std::vector<std::uint8_t> tipped(batch.size());
+    inspector.IssueTips(day, batch.declared().office, batch.truth(), tipped);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (world.offices[batch.declared().office[i]].administration != 0) {
+        other_tips += tipped[i];
+        ++other_declarations;
+        continue;
+      }
+      const bool fraud = batch.truth().fraud_type[i] != 0;
+      frauds += fraud ? 1 : 0;
+      tips += tipped[i];
+      true_tips += fraud && tipped[i] ? 1 : 0;
+    }
+  }
+  ASSERT_GT(other_declarations, 1000);
+  EXPECT_EQ(other_tips, 0) << "BB has no tips";
+  ASSERT_GT(frauds, 1000);
+  // Coverage and precision of AA's tips, each within 4 standard errors (the precision's false-tip
+  // rate is calibrated on the day's counts, hence the 0.02 of day-to-day variation).
+  EXPECT_NEAR(true_tips / frauds, 0.4, 4 * std::sqrt(0.4 * 0.6 / frauds));
+  EXPECT_NEAR(true_tips / tips, 0.6, 4 * std::sqrt(0.6 * 0.4 / tips) + 0.02);
+}
+
+TEST(Strategies, EachAdministrationsTipSourceHasItsOwnPrecisionAndCoverage) {
+  // [intelligence] covers BB (coverage 0.2, precision 0.9); AA has its own (0.5, 0.3).
+  const ScenarioSpec spec = testing::SmallScenario({"administrations[0].tip_coverage=0.5", "administrations[0].tip_precision=0.3",
+                                                    "intelligence.coverage=0.2", "intelligence.precision=0.9"});
+  const World world = BuildWorld(spec);
+  Generator generator(world, spec);
+  const Inspector inspector(spec);
+  data::DeclarationBatch batch;
+  std::array<double, 2> tips{}, true_tips{}, frauds{};
+  for (std::int64_t day = 0; day < 6; ++day) {
+    generator.GenerateDay(day, batch, 16384);
+    std::vector<std::uint8_t> tipped(batch.size());
+    inspector.IssueTips(day, batch.declared().office, batch.truth(), tipped);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::size_t a = world.offices[batch.declared().office[i]].administration;
+      const bool fraud = batch.truth().fraud_type[i] != 0;
+      frauds[a] += fraud ? 1 : 0;
+      tips[a] += tipped[i];
+      true_tips[a] += fraud && tipped[i] ? 1 : 0;
+    }
+  }
+  const std::array<double, 2> coverage = {0.5, 0.2}, precision = {0.3, 0.9};
+  for (std::size_t a = 0; a < 2; ++a) {
+    ASSERT_GT(frauds[a], 500) << a;
+    const double c = coverage[a], p = precision[a];
+    EXPECT_NEAR(true_tips[a] / frauds[a], c, 4 * std::sqrt(c * (1 - c) / frauds[a])) << "administration " << a;
+    EXPECT_NEAR(true_tips[a] / tips[a], p, 4 * std::sqrt(p * (1 - p) / tips[a]) + 0.02) << "administration " << a;
+  }
+}
+
+TEST(Strategies, TipKeysAreValidated) {
+  const auto problems_of = [](const std::vector<std::string>& overrides) {
+    try {
+      testing::SmallScenario(overrides);
+    } catch (const InputError& error) {
+      return std::string(error.what());
+    }
+    return std::string("parsed");
+  };
+  const std::string orphan = problems_of({"administrations[1].tip_precision=0.5"});
+  EXPECT_NE(orphan.find("administrations[1].tip_precision"), std::string::npos) << orphan;
+  EXPECT_NE(orphan.find("tip_coverage"), std::string::npos) << orphan;
+  const std::string range = problems_of({"administrations[0].tip_coverage=1.5"});
+  EXPECT_NE(range.find("administrations[0].tip_coverage"), std::string::npos) << range;
+  const std::string zero = problems_of({"administrations[0].tip_coverage=0.5", "administrations[0].tip_precision=0"});
+  EXPECT_NE(zero.find("administrations[0].tip_precision"), std::string::npos) << zero;
 }
 
 std::vector<std::string> PerfectDetection() {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "crsim/sim/report.h"
 #include "small_scenario.h"
 
 namespace crsim::sim {
@@ -88,6 +89,102 @@ TEST(Replications, PairedDifferencesAreMeansOfPerReplicationDifferences) {
   const std::string table = FormatReplicationSummary(summary);
   EXPECT_NE(table.find("5 replications"), std::string::npos);
   EXPECT_NE(table.find("random - topk"), std::string::npos);
+}
+
+
+TEST(Replications, PerAdministrationAndPerTypologyRowsAreMeansOverReplications) {
+  // The small scenario has administrations AA and BB.
+  const ScenarioSpec spec = testing::SmallScenario({"run.days=4"});
+  ASSERT_EQ(spec.administrations.size(), 2u);
+  std::vector<ExperimentResult> results;
+  for (std::uint32_t r = 0; r < 4; ++r) results.push_back(RunExperiment(spec, r));
+  const ReplicationSummary summary = SummarizeReplications(spec, results);
+  ASSERT_EQ(summary.by_administration.size(), 2u);
+  EXPECT_EQ(summary.by_administration[0].group, "AA");
+  EXPECT_EQ(summary.by_administration[1].group, "BB");
+  const auto ranges = AdministrationOfficeRanges(spec);
+  const auto row_of = [](const GroupKpiSummary& group, const std::string& kpi) -> const StrategyKpiSummary& {
+    for (const StrategyKpiSummary& row : group.kpis) {
+      if (row.kpi == kpi) return row;
+    }
+    ADD_FAILURE() << "no row " << kpi << " in " << group.group;
+    return group.kpis.front();
+  };
+  for (std::size_t a = 0; a < 2; ++a) {
+    for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
+      // True detection rate of administration a by hand, over replications.
+      std::vector<double> rates, frauds;
+      for (const ExperimentResult& result : results) {
+        const DayMetrics part = OfficeRangeMetrics(result.strategies[s].total, ranges[a].first, ranges[a].second);
+        rates.push_back(part.true_detection_rate());
+        frauds.push_back(static_cast<double>(part.frauds));
+      }
+      const Interval expected = MeanConfidenceInterval(rates);
+      const Interval got = row_of(summary.by_administration[a], "true_detection_rate").strategy[s];
+      EXPECT_DOUBLE_EQ(got.mean, expected.mean);
+      EXPECT_DOUBLE_EQ(got.low, expected.low);
+      EXPECT_DOUBLE_EQ(got.high, expected.high);
+      EXPECT_DOUBLE_EQ(row_of(summary.by_administration[a], "frauds").strategy[s].mean,
+                       MeanConfidenceInterval(frauds).mean);
+    }
+  }
+  // The administrations' mean frauds and hits add up to the union's.
+  for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
+    for (const char* kpi : {"frauds", "inspections"}) {
+      double union_mean = 0.0;
+      for (const StrategyKpiSummary& row : summary.kpis) {
+        if (row.kpi == kpi) union_mean = row.strategy[s].mean;
+      }
+      EXPECT_NEAR(row_of(summary.by_administration[0], kpi).strategy[s].mean +
+                      row_of(summary.by_administration[1], kpi).strategy[s].mean,
+                  union_mean, 1e-9 * union_mean)
+          << kpi;
+    }
+  }
+  // Typologies: every one with a fraud, in typology order, with hits by hand.
+  std::vector<std::string> expected_typologies;
+  for (std::size_t t = 0; t < data::kNumFraudTypes; ++t) {
+    if (results.front().strategies.front().total.by_typology[t].frauds > 0) expected_typologies.push_back(data::kFraudTypeNames[t]);
+  }
+  ASSERT_GE(expected_typologies.size(), 2u);
+  ASSERT_EQ(summary.by_typology.size(), expected_typologies.size());
+  for (std::size_t g = 0; g < summary.by_typology.size(); ++g) {
+    const GroupKpiSummary& group = summary.by_typology[g];
+    EXPECT_EQ(group.group, expected_typologies[g]);
+    std::size_t t = 0;
+    while (data::kFraudTypeNames[t] != group.group) ++t;
+    std::vector<double> hits;
+    for (const ExperimentResult& result : results) hits.push_back(static_cast<double>(result.strategies[1].total.by_typology[t].hits));
+    EXPECT_DOUBLE_EQ(row_of(group, "hits").strategy[1].mean, MeanConfidenceInterval(hits).mean) << group.group;
+  }
+  // Paired differences of the group rows: only the listed KPIs, each naming its group.
+  ASSERT_FALSE(summary.paired_by_administration.empty());
+  ASSERT_FALSE(summary.paired_by_typology.empty());
+  for (const std::vector<PairedDifference>* paired : {&summary.paired_by_administration, &summary.paired_by_typology}) {
+    for (const PairedDifference& pair : *paired) {
+      EXPECT_FALSE(pair.group.empty());
+      bool listed = false;
+      for (const char* kpi : kGroupPairedKpis) listed = listed || pair.kpi == kpi;
+      EXPECT_TRUE(listed) << pair.kpi;
+    }
+  }
+  for (const PairedDifference& pair : summary.paired_by_administration) {
+    if (pair.first != "random" || pair.second != "topk" || pair.group != "AA" || pair.kpi != "true_detection_rate") continue;
+    std::vector<double> differences;
+    for (const ExperimentResult& result : results) {
+      differences.push_back(OfficeRangeMetrics(result.strategies[0].total, ranges[0].first, ranges[0].second).true_detection_rate() -
+                            OfficeRangeMetrics(result.strategies[1].total, ranges[0].first, ranges[0].second).true_detection_rate());
+    }
+    EXPECT_DOUBLE_EQ(pair.difference.mean, MeanConfidenceInterval(differences).mean);
+  }
+  const std::string table = FormatReplicationSummary(summary);
+  EXPECT_NE(table.find("by administration\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("\nAA\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("by typology\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("\n" + expected_typologies.front() + "\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("random - topk      AA true_detection_rate"), std::string::npos) << table;
+  // Without the scenario (or with one administration) there are no administration rows.
+  EXPECT_TRUE(SummarizeReplications(results).by_administration.empty());
 }
 
 }  // namespace

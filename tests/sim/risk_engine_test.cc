@@ -239,5 +239,59 @@ TEST(RiskEngine, LogisticCombinationTrainsOnInspectedRowsAndScoresProbabilities)
       << "the model ranks frauds above compliant declarations on average";
 }
 
+TEST(RiskEngine, ControlsCompletedLaterBecomeTrainingRowsWithTheirLodgementFeatures) {
+  // A red control today, a blue audit that completes on day 2, a queued yellow control that is
+  // never completed, and the rest released: the model learns from the first two only, the audit
+  // when its result comes.
+  const ScenarioSpec spec = testing::SmallScenario({"risk.combination=\"logistic\""});
+  const World world = BuildWorld(spec);
+  RiskEngine engine(world, spec);
+  data::DeclarationBatch batch, empty;
+  Generator(world, spec).GenerateDay(0, batch, 4096);
+  empty.Reset(0, 0);
+  const data::DeclaredView declared = batch.declared();
+  InspectionOutcomes outcomes, none;
+  outcomes.Reset(batch.size());
+  none.Reset(0);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    outcomes.detected[i] = 0;
+    outcomes.revealed_value[i] = declared.declared_value[i];
+    outcomes.revealed_hs6[i] = declared.hs6[i];
+  }
+  outcomes.inspected[0] = 1;
+  outcomes.channel[0] = 1;  // red, same day
+  outcomes.channel[1] = 3;  // blue: result on day 2
+  outcomes.channel[2] = 2;  // yellow, queued, never served here
+  std::vector<float> score(batch.size());
+  engine.Score(declared, 0, score);
+  engine.Learn(declared, outcomes);
+  EXPECT_EQ(engine.training_rows(), 1u);
+  EXPECT_EQ(engine.inspections_so_far(), 1u);
+  engine.Score(empty.declared(), 1, {});
+  engine.Learn(empty.declared(), none);
+  EXPECT_EQ(engine.training_rows(), 1u);
+  PendingControl audit;
+  audit.day = 0;
+  audit.row = 1;
+  audit.trader = declared.trader[1];
+  audit.declarant = declared.declarant[1];
+  audit.channel = 3;
+  const std::vector<PendingControl> completed = {audit};
+  const std::vector<std::uint8_t> found = {1};
+  engine.LearnFromControls(completed, found);
+  EXPECT_EQ(engine.hits_so_far(), 1u) << "the trader and overall counts at once";
+  EXPECT_EQ(engine.trader_inspections()[declared.trader[1]], declared.trader[1] == declared.trader[0] ? 2u : 1u);
+  engine.Score(empty.declared(), 2, {});
+  engine.Learn(empty.declared(), none);
+  EXPECT_EQ(engine.training_rows(), 2u) << "the audit's training row, added by the day's Learn";
+  // A weighted-sum engine keeps nothing for the model.
+  RiskEngine sum_engine(world, testing::SmallScenario({}));
+  sum_engine.Score(declared, 0, score);
+  sum_engine.Learn(declared, outcomes);
+  sum_engine.LearnFromControls(completed, found);
+  EXPECT_EQ(sum_engine.training_rows(), 0u);
+  EXPECT_EQ(sum_engine.hits_so_far(), 1u);
+}
+
 }  // namespace
 }  // namespace crsim::sim

@@ -9,11 +9,22 @@
 //                        the administration of the office where it is lodged; each engine learns only
 //                        from declarations lodged at its own offices and from its own controls (its
 //                        own trader histories, price references and models).
-//   "shared_outcomes"    as "none", and every inspection outcome (trader, found or not) known in one
-//                        administration on day d, same-day or a control completed that day, reaches
-//                        the trader histories of every other administration's engine in the feedback
-//                        stage of day d + exchange_delay_days (with delay 0: the same day's feedback,
-//                        before that engine's own Learn). Price references and models stay national.
+//   "shared_outcomes"    as "none", and every inspection outcome (trader, declarant, found or not)
+//                        known in one administration on day d, same-day or a control completed that
+//                        day, reaches the trader and declarant histories (and the overall hit count)
+//                        of every other administration's engine in the feedback stage of day
+//                        d + exchange_delay_days (with delay 0: the same day's feedback, before that
+//                        engine's own Learn). Price references and models stay national.
+//   "shared_profiles"    as "none", and the risk-profile knowledge of every administration's day
+//                        (RiskEngine::ExportProfileEvidence: price observations of all its
+//                        declarations, the overall, chapter and origin hit counts of its same-day
+//                        inspections and, with "logistic" or "gbdt", their labelled feature rows)
+//                        reaches every other administration's engine in the feedback stage of day
+//                        d + exchange_delay_days: the EU's common risk criteria and profiles, built from
+//                        the whole union's controls and distributed to every Member State. Trader and
+//                        declarant histories stay national. Controls completed after their lodgement
+//                        day (queues, audits) teach their own administration's engine
+//                        (RiskEngine::LearnFromControls) but are not part of the shared evidence.
 //
 // Mechanics of the per-administration modes: each day the batch is split by administration into
 // row lists (row order kept), the declared columns of each administration's rows are gathered into a
@@ -26,7 +37,9 @@
 // of the trader's home administration.
 //
 // Memory: one engine per administration (per-administration modes), one day's gathered columns, and
-// the shared outcomes in flight (at most exchange_delay_days + 1 days of inspections).
+// the shared outcomes in flight (at most exchange_delay_days + 1 days of inspections), or the shared
+// profile evidence in flight (exchange_delay_days + 1 days of declarations: 10 bytes per
+// declaration plus 4 bytes per inspection, and 36 more with a model combination).
 #pragma once
 
 #include <cstdint>
@@ -43,7 +56,7 @@
 
 namespace crsim::sim {
 
-enum class ExchangeMode { kPooled, kNone, kSharedOutcomes };
+enum class ExchangeMode { kPooled, kNone, kSharedOutcomes, kSharedProfiles };
 
 // The mode named by [strategy.<name>] exchange (one of RegisteredExchangeModes()).
 ExchangeMode ParseExchangeMode(const std::string& name);
@@ -75,7 +88,13 @@ class ExchangeEngines {
     std::int64_t due_day;
     std::uint32_t source;  // administration that inspected
     std::uint32_t trader;
+    std::uint32_t declarant;
     std::uint8_t detected;
+  };
+  struct SharedProfiles {
+    std::int64_t due_day;
+    std::uint32_t source;  // administration whose inspections they come from
+    ProfileEvidence evidence;
   };
   void RefreshTraderViews();
 
@@ -90,6 +109,7 @@ class ExchangeEngines {
   std::vector<std::vector<float>> scores_;
   InspectionOutcomes gathered_outcomes_;
   std::deque<SharedOutcome> in_flight_;
+  std::deque<SharedProfiles> profiles_in_flight_;
   std::vector<float> trader_risk_;
   std::vector<std::uint32_t> trader_inspections_;
 };

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "crsim/data/aligned_column.h"
 #include "crsim/data/declaration_batch.h"
@@ -73,13 +74,20 @@ class Inspector {
   void CompletePending(std::span<const PendingControl> controls, DayMetrics& metrics,
                        std::span<std::uint8_t> detected) const;
 
-  // Tips (scenario [intelligence]): tipped[i] = 1 for the declarations named by a tip. A fraud is
-  // tipped with probability coverage; a compliant declaration with probability
-  // coverage x F (1 - precision) / (precision x C) for the day's F frauds and C compliant
-  // declarations (capped at 1), so that the expected share of tips naming a fraud is the precision.
-  // Draws from the kIntelligence stream at (day, record). Tips are an input like a rule hit: the
-  // strategies see the tip, never the truth behind it.
-  void IssueTips(std::int64_t day, const data::TruthView& truth, std::span<std::uint8_t> tipped) const;
+  // Tips (scenario [intelligence], and [[administrations]] tip_coverage / tip_precision):
+  // tipped[i] = 1 for the declarations named by a tip. Each tip source covers the offices of its
+  // administrations: an administration with tip_coverage has a source of its own (a third-country
+  // agreement: pre-arrival information on its declarations only); the others share the
+  // [intelligence] source. Within a source, a fraud is tipped with probability coverage; a
+  // compliant declaration with probability coverage x F (1 - precision) / (precision x C) for the
+  // day's F frauds and C compliant declarations lodged at the source's offices (capped at 1), so
+  // that the expected share of tips naming a fraud is the precision. Draws from the kIntelligence
+  // stream at (day, record). Tips are an input like a rule hit: the strategies see the tip, never
+  // the truth behind it.
+  void IssueTips(std::int64_t day, std::span<const std::uint16_t> office, const data::TruthView& truth,
+                 std::span<std::uint8_t> tipped) const;
+  // Whether any source issues tips (a coverage above 0).
+  bool issues_tips() const;
 
  private:
   float DetectionProbability(std::uint8_t channel, std::uint8_t fraud_type) const {
@@ -87,8 +95,12 @@ class Inspector {
   }
   bool Detects(std::int64_t day, std::size_t row, std::uint8_t channel, std::uint8_t fraud_type) const;
 
-  double tip_coverage_ = 0.0;
-  double tip_precision_ = 1.0;
+  struct TipSource {
+    double coverage = 0.0;
+    double precision = 1.0;
+  };
+  std::vector<TipSource> tip_sources_;            // 0: [intelligence]; then one per administration with its own
+  std::vector<std::uint32_t> office_tip_source_;  // per office
   CounterRandom random_;
   std::size_t office_count_ = 0;
   // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.

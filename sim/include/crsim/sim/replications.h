@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "crsim/sim/experiment.h"
+#include "crsim/sim/scenario.h"
 
 namespace crsim::sim {
 
@@ -41,6 +42,13 @@ struct PairedDifference {
   std::string first, second;  // strategy names: the difference is first - second
   std::string kpi;
   Interval difference;
+  std::string group;          // the administration or typology of a group row; empty for the union
+};
+
+// The KPIs of one part of the results (an administration, or a fraud typology) over replications.
+struct GroupKpiSummary {
+  std::string group;                     // administration name, or typology name (data::kFraudTypeNames)
+  std::vector<StrategyKpiSummary> kpis;  // AdministrationKpiDefinitions() or TypologyKpiDefinitions(), in order
 };
 
 struct ReplicationSummary {
@@ -48,11 +56,29 @@ struct ReplicationSummary {
   std::vector<std::string> strategies;
   std::vector<StrategyKpiSummary> kpis;     // every KPI of KpiDefinitions(), in order
   std::vector<PairedDifference> paired;     // every pair of strategies x every KPI on which they differ in some replication
+  // Per administration (scenarios with two or more, summarised with the scenario): its offices'
+  // KPIs (OfficeRangeMetrics), in scenario order.
+  std::vector<GroupKpiSummary> by_administration;
+  // Per fraud typology that occurred in some replication, in typology order (every typology of
+  // data::kFraudTypeNames, whatever their number).
+  std::vector<GroupKpiSummary> by_typology;
+  // Paired differences of the group rows, for the KPIs of kGroupPairedKpis only (true detection,
+  // hits, revenue, displacement), with the same rules as `paired`.
+  std::vector<PairedDifference> paired_by_administration;
+  std::vector<PairedDifference> paired_by_typology;
 };
 
-ReplicationSummary SummarizeReplications(const std::vector<ExperimentResult>& results);
+// The group KPIs that get paired differences: the effects the policy questions ask about.
+inline constexpr const char* kGroupPairedKpis[] = {"hits", "true_detection_rate", "duty_recovered_eur", "revenue_recall",
+                                                   "fraud_share"};
 
-// The console tables: KPI means with their intervals per strategy, then the paired differences.
+// Union KPIs and typology rows (no administration rows: they need the scenario).
+ReplicationSummary SummarizeReplications(const std::vector<ExperimentResult>& results);
+// The same, with the per-administration rows when the scenario has two or more administrations.
+ReplicationSummary SummarizeReplications(const ScenarioSpec& spec, const std::vector<ExperimentResult>& results);
+
+// The console tables: KPI means with their intervals per strategy, then the paired differences;
+// then the same per administration and per typology.
 std::string FormatReplicationSummary(const ReplicationSummary& summary);
 
 }  // namespace crsim::sim

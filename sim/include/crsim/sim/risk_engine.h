@@ -37,22 +37,30 @@
 //   - per-trader and per-declarant inspection histories (inspections, hits), also from controls
 //     completed after their lodgement day (LearnFromControls).
 //   - with "logistic" or "gbdt": per-HS-chapter and per-origin histories (their posterior hit rates
-//     are the target encodings), the features and label (detected) of every inspected declaration,
+//     are the target encodings), the features and label (detected) of every inspected declaration
+//     (a control completed on a later day, LearnFromControls, with its lodgement day's features),
 //     kept up to max_training_rows most recent ones, and the model, retrained on them every
 //     retrain_every_days days once min_training_rows are there (the keys of [risk.logistic] or
 //     [risk.gbdt]). Selective labels: only inspected declarations are training rows, and a fraud the
 //     inspection missed is a 0. The GBDT's k-th training (k from 0) uses the XGBoost seed drawn from
 //     the kModelTraining stream at (k, 0, 0), keyed by (run.seed, replication): the same scenario
 //     gives the same models whatever the thread count.
+// Shared risk profiles (exchange "shared_profiles", crsim/sim/exchange.h): ExportProfileEvidence
+// copies what the day's inspections taught about risk areas (price observations, chapter and origin
+// outcomes, labelled training rows) and nothing about traders or declarants; another
+// administration's engine takes it with LearnSharedProfiles.
 // Each strategy owns its own engine, so what one strategy learns does not leak into another; each
 // strategy instance may use its own combination ([strategy.<name>] combination), and with several
 // administrations one engine per administration (crsim/sim/exchange.h, [strategy.<name>] exchange).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "crsim/data/aligned_column.h"
@@ -73,6 +81,25 @@ namespace crsim::sim {
 
 enum class ScoreCombination { kWeightedSum, kMax, kLogistic, kGbdt };
 
+// The risk-profile knowledge of one administration's day of inspections (never entity histories):
+// what "shared_profiles" distributes to the other administrations.
+struct ProfileEvidence {
+  // Price observations: every declaration of the day (revealed code and value where a fraud was
+  // found, declared ones elsewhere; the declared origin).
+  std::vector<std::uint32_t> price_hs6;
+  std::vector<std::uint16_t> price_origin;
+  std::vector<float> price_log_unit_value;
+  // Inspected declarations: declared chapter and origin, and whether the control found a fraud.
+  std::vector<std::uint8_t> inspected_chapter;
+  std::vector<std::uint16_t> inspected_origin;
+  std::vector<std::uint8_t> inspected_hit;
+  // Combinations "logistic" and "gbdt": the inspected rows' features (kNumFeatures per row, row-major),
+  // as the source administration's engine computed them; empty otherwise.
+  std::vector<float> inspected_features;
+
+  void Clear();
+};
+
 // The combination named in risk.combination (one of RegisteredCombinations()).
 ScoreCombination ParseScoreCombination(const std::string& name);
 
@@ -90,12 +117,28 @@ class RiskEngine {
   // Feedback from one day's inspections. Call after Score for the same day.
   void Learn(const data::DeclaredView& declared, const InspectionOutcomes& outcomes);
 
-  // Feedback from controls completed today on declarations of earlier days (backlogged controls,
-  // post-clearance audits: crsim/sim/channels.h): trader histories only (the price references had
-  // the declared values on the lodgement day; the logistic model's training rows and chapter and
-  // origin histories take same-day controls only). Call before the day's Learn, whose posterior
-  // update then includes them.
+  // Feedback from controls completed today on declarations of earlier days, or of today's
+  // (backlogged controls, post-clearance audits: crsim/sim/channels.h), lodged where this engine
+  // scored them: trader and declarant histories and the overall hit count at once; with "logistic"
+  // or "gbdt", also the chapter and origin histories and a training row with the features of the
+  // lodgement day (kept by Learn for every declaration routed to a control it did not complete that
+  // day), added by the day's Learn. The price references keep the declared value they took on the
+  // lodgement day (a histogram cannot take a value back): the one model input a later control does
+  // not correct. Call before the day's Learn, whose updates then include them.
   void LearnFromControls(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected);
+  // Outcomes of controls made by another administration (exchange "shared_outcomes"): trader and
+  // declarant histories and the overall hit count only. Call before the day's Learn.
+  void LearnEntityOutcomes(std::span<const PendingControl> controls, std::span<const std::uint8_t> detected);
+
+  // The day's risk-profile evidence (after Score and with the same day's outcomes): see ProfileEvidence.
+  void ExportProfileEvidence(const data::DeclaredView& declared, const InspectionOutcomes& outcomes,
+                             ProfileEvidence& evidence) const;
+
+  // Risk-profile evidence from another administration: price observations join today's window,
+  // inspected rows join the overall, chapter and origin hit counts and (model combinations) the
+  // training rows. Trader and declarant histories are untouched. Call before the day's Learn, whose
+  // updates then include it.
+  void LearnSharedProfiles(const ProfileEvidence& evidence);
 
   const kernels::RuleTable& rule_table() const { return rule_table_; }
   const PriceReference& price_reference() const { return price_reference_; }
@@ -106,6 +149,7 @@ class RiskEngine {
   ScoreCombination combination() const { return combination_; }
   std::span<const std::uint32_t> trader_inspections() const { return trader_inspections_; }
   std::span<const float> declarant_risk() const { return declarant_risk_; }
+  std::span<const std::uint32_t> declarant_inspections() const { return declarant_inspections_; }
   // The trained model (combination "logistic" or "gbdt"): trained yet, its training rows kept now.
   bool model_trained() const { return model_trained_; }
   std::size_t training_rows() const { return training_labels_.size(); }
@@ -126,6 +170,8 @@ class RiskEngine {
  private:
   bool learns_model() const { return combination_ == ScoreCombination::kLogistic || combination_ == ScoreCombination::kGbdt; }
   void LearnModel(const data::DeclaredView& declared, const InspectionOutcomes& outcomes, double overall_hit_rate);
+  // One inspected row's chapter and origin outcome and training row (features[f * stride]).
+  void AddInspectedRow(std::uint8_t chapter, std::uint16_t origin, const float* features, std::size_t stride, bool hit);
   void TrainModel();
 
   RiskSpec risk_;
@@ -155,6 +201,15 @@ class RiskEngine {
   std::vector<std::vector<float>> training_features_;  // [feature][row], ring of max_training_rows
   std::vector<std::uint8_t> training_labels_;
   std::size_t training_next_ = 0;                      // ring position once full
+  // Declarations routed to a control whose result comes later, by declaration_id: their chapter,
+  // origin and lodgement-day features, until the control completes (model combinations only).
+  struct AwaitedControl {
+    std::uint8_t chapter = 0;
+    std::uint16_t origin = 0;
+    std::array<float, kernels::kNumFeatures> features{};
+  };
+  std::unordered_map<std::uint64_t, AwaitedControl> awaited_controls_;
+  std::vector<std::pair<std::uint64_t, std::uint8_t>> completed_today_;  // (declaration_id, detected)
   std::int64_t days_learned_ = 0;
   bool model_trained_ = false;
   kernels::LogisticModel model_;

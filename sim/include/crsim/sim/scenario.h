@@ -109,6 +109,10 @@ struct AdministrationSpec {
   std::vector<std::string> office_labels;  // real office codes, reported by crsim fidelity; empty = none; else one per office, unique
   std::int64_t documentary_capacity = 0;   // documentary checks (yellow channel) per office per day; 0..1e7
   std::int64_t audit_capacity = 0;         // post-clearance audits started (blue channel) per office per day; 0..1e7
+  // Pre-arrival tips of the administration's own (a third-country agreement): share of the frauds
+  // lodged at its offices named by a tip; 0..1; absent = its offices take [intelligence]'s tips.
+  std::optional<double> tip_coverage;
+  double tip_precision = 1.0;              // share of its own tips that name a fraud; > 0..1; only with tip_coverage
 };
 
 // [traders]
@@ -355,9 +359,12 @@ struct StrategyInstanceSpec {
   // What its administrations' risk engines share (crsim/sim/exchange.h): "pooled" (default: one
   // engine learns from every administration's inspections) | "none" (one engine per administration,
   // learning from its own inspections only) | "shared_outcomes" (as "none", plus the other
-  // administrations' trader inspection outcomes, exchange_delay_days later). RegisteredExchangeModes().
+  // administrations' trader and declarant inspection outcomes, exchange_delay_days later) |
+  // "shared_profiles" (as "none", plus the other administrations' risk-profile evidence: price
+  // observations, overall/chapter/origin hit counts, model training rows, exchange_delay_days
+  // later). RegisteredExchangeModes().
   std::string exchange = "pooled";
-  std::int64_t exchange_delay_days = 0;  // "shared_outcomes" only; days; 0..3650
+  std::int64_t exchange_delay_days = 0;  // "shared_outcomes" and "shared_profiles" only; days; 0..3650
 };
 
 struct StrategySpec {
@@ -387,7 +394,7 @@ struct ScenarioSpec {
 // The score combinations of [risk] combination, in a stable order.
 const std::vector<std::string>& RegisteredCombinations();
 
-// The exchange modes of [strategy.<name>] exchange: "pooled", "none", "shared_outcomes".
+// The exchange modes of [strategy.<name>] exchange: "pooled", "none", "shared_outcomes", "shared_profiles".
 const std::vector<std::string>& RegisteredExchangeModes();
 
 // The strategy names the simulator knows, in a stable order.
