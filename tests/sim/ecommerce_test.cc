@@ -9,6 +9,7 @@
 #include <cstring>
 #include <set>
 
+#include "crsim/sim/experiment.h"
 #include "crsim/sim/generator.h"
 #include "small_scenario.h"
 
@@ -36,6 +37,11 @@ bool SameRows(const data::DeclarationBatch& a, const data::DeclarationBatch& b, 
 // The full-fraud scenario already has the relief threshold (150 EUR), prohibited goods (weight 0.1)
 // and low-value splitting (0.3) on; undervaluation keeps its default weight 0.6.
 const std::vector<std::string> kStream = testing::EcommerceStreamOverrides();
+
+std::vector<std::string> With(std::vector<std::string> overrides, const std::vector<std::string>& more) {
+  overrides.insert(overrides.end(), more.begin(), more.end());
+  return overrides;
+}
 
 data::DeclarationBatch Generate(const ScenarioSpec& spec, std::int64_t day, std::size_t* ecommerce_rows = nullptr) {
   const World world = BuildWorld(spec);
@@ -151,6 +157,45 @@ TEST(Ecommerce, VolumeValuesPartiesAndFraudMatchTheScenario) {
   EXPECT_NEAR(frauds, expected_frauds, 5.0 * std::sqrt(fraud_variance));
   const double p_prohibited = 0.1 * prohibited_share;
   EXPECT_NEAR(prohibited / rows, p_prohibited, 5.0 * std::sqrt(p_prohibited * (1.0 - p_prohibited) / rows));
+}
+
+// The stream's metrics (DayMetrics::ecommerce) count exactly its lodged declarations, frauds, duty
+// evaded and prohibited goods (recounted here from the same batches), and its controls are part of
+// the totals; with the stream off they are zero.
+TEST(Ecommerce, StreamMetricsCountTheStreamsDeclarations) {
+  const ScenarioSpec spec = testing::FullFraudScenario(With(kStream, {"run.days=3", "run.warmup_days=1"}));
+  const ExperimentResult result = RunExperiment(spec);
+  const World world = BuildWorld(spec);
+  Generator generator(world, spec);
+  data::DeclarationBatch batch;
+  StreamCounters expected;
+  for (std::int64_t day = 1; day < 3; ++day) {
+    generator.GenerateDay(day, batch, 4096);
+    const auto truth = batch.truth();
+    for (std::size_t i = batch.size() - generator.last_day_ecommerce(); i < batch.size(); ++i) {
+      expected.declarations += 1;
+      expected.frauds += truth.fraud_type[i] != 0 ? 1 : 0;
+      expected.duty_evaded_cents += std::llround(static_cast<double>(truth.duty_evaded[i]) * 100.0);
+      expected.prohibited_frauds += truth.fraud_type[i] == data::kFraudProhibitedGoods ? 1 : 0;
+    }
+  }
+  ASSERT_GT(expected.frauds, 1000);
+  for (const StrategyResult& strategy : result.strategies) {
+    const StreamCounters& stream = strategy.total.ecommerce;
+    EXPECT_EQ(stream.declarations, expected.declarations) << strategy.name;
+    EXPECT_EQ(stream.frauds, expected.frauds) << strategy.name;
+    EXPECT_EQ(stream.duty_evaded_cents, expected.duty_evaded_cents) << strategy.name;
+    EXPECT_EQ(stream.prohibited_frauds, expected.prohibited_frauds) << strategy.name;
+    EXPECT_GT(stream.inspections, 0) << strategy.name;
+    EXPECT_LE(stream.inspections, strategy.total.inspections) << strategy.name;
+    EXPECT_LE(stream.hits, std::min(stream.inspections, stream.frauds)) << strategy.name;
+    EXPECT_LE(stream.prohibited_hits, stream.prohibited_frauds) << strategy.name;
+    const DayMetrics ordinary = StreamPartMetrics(strategy.total, false);
+    EXPECT_EQ(ordinary.declarations + stream.declarations, strategy.total.declarations);
+    EXPECT_EQ(ordinary.hits + stream.hits, strategy.total.hits);
+  }
+  const ExperimentResult off = RunExperiment(testing::FullFraudScenario({"run.days=2"}));
+  EXPECT_EQ(off.strategies[0].total.ecommerce, StreamCounters{});
 }
 
 }  // namespace
