@@ -343,12 +343,15 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
     }
     // A part of the metrics (an administration, a stream): its counters and the rates of
     // AdministrationKpiDefinitions() under .../<group>.
-    const auto write_part = [&](const std::string& group, const auto& part) {
+    // A stream does not keep frauds_inspected (with_frauds_inspected = false).
+    const auto write_part = [&](const std::string& group, const auto& part, bool with_frauds_inspected) {
       counter(group + "declarations", [part](const DayMetrics& day) { return part(day).declarations; });
       counter(group + "inspections", [part](const DayMetrics& day) { return part(day).inspections; });
       counter(group + "hits", [part](const DayMetrics& day) { return part(day).hits; });
       counter(group + "frauds", [part](const DayMetrics& day) { return part(day).frauds; });
-      counter(group + "frauds_inspected", [part](const DayMetrics& day) { return part(day).frauds_inspected; });
+      if (with_frauds_inspected) {
+        counter(group + "frauds_inspected", [part](const DayMetrics& day) { return part(day).frauds_inspected; });
+      }
       counter(group + "duty_evaded_cents", [part](const DayMetrics& day) { return part(day).duty_evaded_cents; });
       counter(group + "duty_recovered_cents", [part](const DayMetrics& day) { return part(day).duty_recovered_cents; });
       for (const AdministrationKpiDefinition& kpi : AdministrationKpiDefinitions()) {
@@ -362,7 +365,7 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
     for (std::size_t a = 0; a < administration_ranges.size(); ++a) {
       const auto [first, last] = administration_ranges[a];
       write_part("by_administration/" + administration_names[a] + "/",
-                 [first, last](const DayMetrics& day) { return OfficeRangeMetrics(day, first, last); });
+                 [first, last](const DayMetrics& day) { return OfficeRangeMetrics(day, first, last); }, true);
     }
     // Per stream, when the e-commerce stream is on: .../by_stream/{ordinary,ecommerce}/..., with
     // prohibited goods' frauds and hits.
@@ -370,7 +373,7 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
       for (const bool of_stream : {false, true}) {
         const std::string group = std::string("by_stream/") + (of_stream ? "ecommerce" : "ordinary") + "/";
         const auto part = [of_stream](const DayMetrics& day) { return StreamPartMetrics(day, of_stream); };
-        write_part(group, part);
+        write_part(group, part, false);
         counter(group + "prohibited_goods_frauds", [part](const DayMetrics& day) { return part(day).by_typology[4].frauds; });
         counter(group + "prohibited_goods_hits", [part](const DayMetrics& day) { return part(day).by_typology[4].hits; });
       }
