@@ -78,6 +78,9 @@ namespace crsim::sim {
 class Generator {
  public:
   Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication = 0);
+  // Its e-commerce stream refers to its own random generator and hub table: not copied, not moved.
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
 
   // Number of declarations lodged on day d: the ordinary ones and the e-commerce stream's.
   std::uint64_t DeclarationCount(std::int64_t day) const;
