@@ -51,7 +51,7 @@ struct EcommerceSpec {
   // and their weights; empty = every office, each administration by trade_share, its offices equally.
   std::vector<std::string> offices;            // office names, unique
   std::vector<double> office_weights;          // > 0 each, one per office
-  std::int64_t consignees = 100000;   // distinct consignees (the trader column), each equally likely; 1..1e8
+  std::int64_t consignees = 100000;   // distinct consignees (the trader column), each equally likely; 1..1e7
   std::int64_t intermediaries = 10;   // declarants of the stream (platforms, couriers, postal operators); 1..10000
   double intermediary_zipf_exponent = 1.0;  // share of intermediary k ~ 1/(k+1)^exponent; 0..5
   // Probability that a consignment is a fraud attempt (by the seller, who is not modelled as a
