@@ -150,6 +150,9 @@ int Run(const Options& options, const std::string& command_line) {
     fmt::print("{}\n", crsim::sim::FormatTypologyTable(replications.front()));
     fmt::print("{}\n", crsim::sim::FormatChannelTable(replications.front()));
     if (spec.administrations.size() > 1) fmt::print("{}\n", crsim::sim::FormatAdministrationTable(spec, replications.front()));
+    if (const std::string streams = crsim::sim::FormatStreamTable(spec, replications.front()); !streams.empty()) {
+      fmt::print("{}\n", streams);
+    }
   } else {
     fmt::print("\n{}\n", crsim::sim::FormatReplicationSummary(crsim::sim::SummarizeReplications(spec, replications)));
   }

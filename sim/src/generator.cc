@@ -7,6 +7,8 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "declaration_record.h"
+
 namespace crsim::sim {
 
 namespace {
@@ -15,10 +17,14 @@ static_assert(data::kFraudProhibitedGoods == 1u << kProhibitedIndex);
 }  // namespace
 
 Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication)
-    : world_(world), spec_(spec), random_(spec.run.seed, replication) {
+    : world_(world),
+      spec_(spec),
+      random_(spec.run.seed, replication),
+      ordinary_traders_(OrdinaryTraderCount(world, spec)),
+      ecommerce_(world, spec, random_, country_table_, hub_country_) {
   const Traders& traders = world.traders;
-  trader_attributes_.resize(traders.size());
-  for (std::size_t t = 0; t < traders.size(); ++t) {
+  trader_attributes_.resize(ordinary_traders_);
+  for (std::size_t t = 0; t < ordinary_traders_; ++t) {
     trader_attributes_[t] = TraderAttributes{
         traders.log_quantity_mean[t],
         traders.registration_day[t],
@@ -68,23 +74,31 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
                 !spec.catalogue.chapter_origins.empty();
 }
 
-std::uint64_t Generator::DeclarationCount(std::int64_t day) const {
+std::size_t Generator::OrdinaryTraderCount(const World& world, const ScenarioSpec& spec) {
+  const std::size_t consignees =
+      spec.arrivals.ecommerce.declarations_per_day > 0.0 ? static_cast<std::size_t>(spec.arrivals.ecommerce.consignees) : 0;
+  return world.traders.size() - consignees;
+}
+
+std::uint64_t Generator::OrdinaryCount(std::int64_t day) const {
   return PoissonSample(random_, Stream::kArrivals, static_cast<std::uint32_t>(day), 0,
                        spec_.arrivals.declarations_per_day);
 }
+
+std::uint64_t Generator::DeclarationCount(std::int64_t day) const { return OrdinaryCount(day) + ecommerce_.Count(day); }
 
 void Generator::RefreshTraderTable(std::int64_t day) {
   // Only traders registered by this day declare. The table changes only on days when a trader
   // registers, so it is rebuilt only then.
   const Traders& traders = world_.traders;
   bool changed = trader_table_day_ < 0 || day < trader_table_day_;
-  for (std::size_t t = 0; t < traders.size() && !changed; ++t) {
+  for (std::size_t t = 0; t < ordinary_traders_ && !changed; ++t) {
     changed = traders.registration_day[t] > trader_table_day_ && traders.registration_day[t] <= day;
   }
   trader_table_day_ = day;
   if (!changed) return;
-  std::vector<double> weights(traders.size());
-  for (std::size_t t = 0; t < traders.size(); ++t) {
+  std::vector<double> weights(ordinary_traders_);
+  for (std::size_t t = 0; t < ordinary_traders_; ++t) {
     weights[t] = traders.registration_day[t] <= day ? traders.volume_weight[t] : 0.0;
   }
   trader_table_ = AliasTable(weights);
@@ -92,8 +106,8 @@ void Generator::RefreshTraderTable(std::int64_t day) {
 
 void Generator::BuildPhoenixTraderTable(std::int64_t day, const PhoenixFirms& phoenix) {
   const Traders& traders = world_.traders;
-  std::vector<double> weights(traders.size());
-  for (std::uint32_t t = 0; t < traders.size(); ++t) {
+  std::vector<double> weights(ordinary_traders_);
+  for (std::uint32_t t = 0; t < ordinary_traders_; ++t) {
     const bool trades = traders.phoenix_firm[t] >= 0 ? phoenix.IsActive(t) : traders.registration_day[t] <= day;
     weights[t] = trades ? traders.volume_weight[t] : 0.0;
   }
@@ -103,11 +117,12 @@ void Generator::BuildPhoenixTraderTable(std::int64_t day, const PhoenixFirms& ph
 
 void Generator::GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
                             const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix) {
-  GenerateRows(day, DeclarationCount(day), batch, chunk_size, fraudsters, phoenix);
+  GenerateRows(day, OrdinaryCount(day), batch, chunk_size, fraudsters, phoenix, ecommerce_.Count(day));
 }
 
 void Generator::GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch,
-                             std::size_t chunk_size, const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix) {
+                             std::size_t chunk_size, const AdaptiveFraudsters* fraudsters, PhoenixFirms* phoenix,
+                             std::size_t ecommerce_count) {
   if (own_phoenix_) {
     PhoenixFirms& firms = phoenix != nullptr ? *phoenix : *own_phoenix_;
     firms.BeginDay(day);
@@ -116,14 +131,23 @@ void Generator::GenerateRows(std::int64_t day, std::size_t count, data::Declarat
   } else {
     RefreshTraderTable(day);
   }
-  batch.Reset(day, count);
+  batch.Reset(day, count + ecommerce_count);
+  last_day_ecommerce_ = ecommerce_count;
   const std::size_t chunk = std::max<std::size_t>(1, chunk_size);
   const std::size_t chunks = (count + chunk - 1) / chunk;
+  // Chunks [0, chunks) are the ordinary records, the others the e-commerce stream's (rows count + j).
+  const std::size_t all_chunks = chunks + (ecommerce_count + chunk - 1) / chunk;
   std::vector<std::uint64_t> deterred(chunks, 0);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1),
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, all_chunks, 1),
                     [&](const tbb::blocked_range<std::size_t>& range) {
                       for (std::size_t c = range.begin(); c != range.end(); ++c) {
-                        deterred[c] = FillRows(day, c * chunk, std::min(count, (c + 1) * chunk), batch, fraudsters);
+                        if (c < chunks) {
+                          deterred[c] = FillRows(day, c * chunk, std::min(count, (c + 1) * chunk), batch, fraudsters);
+                        } else {
+                          const std::size_t begin = (c - chunks) * chunk;
+                          ecommerce_.Fill(day, count, begin, std::min(ecommerce_count, begin + chunk),
+                                          batch.mutable_declared(), batch.mutable_truth());
+                        }
                       }
                     });
   last_day_deterred_ = 0;
@@ -337,26 +361,13 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
     departure = static_cast<std::uint16_t>(hub_country_.empty() ? hub : hub_country_[hub]);
   }
 
-  declared.declaration_id[row] = (static_cast<std::uint64_t>(day) << 32) | record;
-  declared.trader[row] = trader;
-  declared.office[row] = office;
-  declared.hs6[row] = declared_hs6;
-  declared.hs_chapter[row] = catalogue.chapter[declared_hs6];
-  declared.origin[row] = declared_origin;
-  declared.declared_value[row] = declared_value;
-  declared.declared_quantity[row] = declared_quantity;
-  declared.unit_value[row] = declared_value / declared_quantity;
-  declared.trader_age_days[row] = static_cast<float>(day - registration_day);
-  declared.declarant[row] = attributes.declarant;
-  declared.departure[row] = departure;
+  StoreRecord(day, row,
+              DeclarationRecord{trader, office, declared_hs6, catalogue.chapter[declared_hs6], declared_origin,
+                                declared_value, declared_quantity, static_cast<float>(day - registration_day),
+                                attributes.declarant, departure, fraud_type, true_value, true_hs6, duty_evaded,
+                                quantity, origin, severity},
+              declared, truth);
   if (calibrated_) declared.transport_mode[row] = transport_mode;  // else FillRows zeroes the chunk
-  truth.fraud_type[row] = fraud_type;
-  truth.true_value[row] = true_value;
-  truth.true_hs6[row] = true_hs6;
-  truth.duty_evaded[row] = duty_evaded;
-  truth.true_quantity[row] = quantity;
-  truth.true_origin[row] = origin;
-  truth.severity[row] = severity;
   return deterred;
 }
 

@@ -71,6 +71,24 @@ Inspector::Inspector(const ScenarioSpec& spec, std::uint32_t replication)
   detection_probability_[1] = DetectionTable(spec.inspection.detection_probability);
   detection_probability_[2] = DetectionTable(spec.inspection.documentary_detection_probability);
   detection_probability_[3] = DetectionTable(spec.inspection.audit_detection_probability);
+  // AppendEcommerceParties puts the intermediaries after the traders.declarants ordinary declarants.
+  if (spec.arrivals.ecommerce.declarations_per_day > 0.0) {
+    first_ecommerce_declarant_ = static_cast<std::uint32_t>(spec.traders.declarants);
+  }
+}
+
+void Inspector::CountEcommerce(StreamCounters& stream, std::uint8_t fraud_type, bool inspected, bool detected,
+                               std::int64_t duty_cents, bool lodged) {
+  if (lodged) {
+    stream.declarations += 1;
+    stream.frauds += fraud_type != 0 ? 1 : 0;
+    stream.duty_evaded_cents += duty_cents;
+    stream.prohibited_frauds += (fraud_type & data::kFraudProhibitedGoods) != 0 ? 1 : 0;
+  }
+  stream.inspections += inspected ? 1 : 0;
+  stream.hits += detected ? 1 : 0;
+  stream.duty_recovered_cents += detected ? duty_cents : 0;
+  stream.prohibited_hits += detected && (fraud_type & data::kFraudProhibitedGoods) != 0 ? 1 : 0;
 }
 
 bool Inspector::Detects(std::int64_t day, std::size_t row, std::uint8_t channel, std::uint8_t fraud_type) const {
@@ -139,6 +157,9 @@ DayMetrics Inspector::InspectAndMeasure(std::int64_t day, const data::DeclaredVi
             metrics.random_controls_by_office[office] += 1;
             metrics.random_hits_by_office[office] += detected ? 1 : 0;
           }
+        }
+        if (declared.declarant[row] >= first_ecommerce_declarant_) [[unlikely]] {
+          CountEcommerce(metrics.ecommerce, fraud_type, inspected, detected, duty_cents, true);
         }
         if (fraud_type != 0) {
           metrics.frauds_by_office[declared.office[row]] += 1;
@@ -218,6 +239,9 @@ void Inspector::CompletePending(std::span<const PendingControl> controls, DayMet
     metrics.inspections_by_office[control.office] += 1;
     metrics.hits_by_office[control.office] += hit ? 1 : 0;
     metrics.duty_recovered_cents_by_office[control.office] += hit ? control.duty_cents : 0;
+    if (control.declarant >= first_ecommerce_declarant_) [[unlikely]] {
+      CountEcommerce(metrics.ecommerce, control.fraud_type, true, hit, control.duty_cents, false);
+    }
     ChannelMetrics& by_channel = metrics.by_channel[control.channel];
     by_channel.controls += 1;
     by_channel.hits += hit ? 1 : 0;

@@ -40,7 +40,37 @@ DayMetrics& DayMetrics::operator+=(const DayMetrics& other) {
   AddCounts(hits_by_office, other.hits_by_office);
   AddCounts(duty_evaded_cents_by_office, other.duty_evaded_cents_by_office);
   AddCounts(duty_recovered_cents_by_office, other.duty_recovered_cents_by_office);
+  ecommerce += other.ecommerce;
   return *this;
+}
+
+StreamCounters& StreamCounters::operator+=(const StreamCounters& other) {
+  declarations += other.declarations;
+  inspections += other.inspections;
+  hits += other.hits;
+  frauds += other.frauds;
+  duty_evaded_cents += other.duty_evaded_cents;
+  duty_recovered_cents += other.duty_recovered_cents;
+  prohibited_frauds += other.prohibited_frauds;
+  prohibited_hits += other.prohibited_hits;
+  return *this;
+}
+
+DayMetrics StreamPartMetrics(const DayMetrics& metrics, bool ecommerce) {
+  static_assert(data::kFraudProhibitedGoods == 1u << 4);
+  const StreamCounters& stream = metrics.ecommerce;
+  const TypologyMetrics& prohibited = metrics.by_typology[4];
+  const auto part = [&](std::int64_t total, std::int64_t of_stream) { return ecommerce ? of_stream : total - of_stream; };
+  DayMetrics result;
+  result.declarations = part(metrics.declarations, stream.declarations);
+  result.inspections = part(metrics.inspections, stream.inspections);
+  result.hits = part(metrics.hits, stream.hits);
+  result.frauds = part(metrics.frauds, stream.frauds);
+  result.duty_evaded_cents = part(metrics.duty_evaded_cents, stream.duty_evaded_cents);
+  result.duty_recovered_cents = part(metrics.duty_recovered_cents, stream.duty_recovered_cents);
+  result.by_typology[4].frauds = part(prohibited.frauds, stream.prohibited_frauds);
+  result.by_typology[4].hits = part(prohibited.hits, stream.prohibited_hits);
+  return result;
 }
 
 ChannelMetrics& ChannelMetrics::operator+=(const ChannelMetrics& other) {

@@ -138,32 +138,76 @@ const std::vector<AdministrationKpiDefinition>& AdministrationKpiDefinitions() {
   return definitions;
 }
 
+namespace {
+
+// A table of parts of the strategies' totals (administrations, streams): a header, then for each
+// part its title and the rows of AdministrationKpiDefinitions() and `extra`.
+class PartTable {
+ public:
+  PartTable(const std::string& title, const ExperimentResult& result) : result_(result) {
+    table_ = fmt::format("{:<{}}", title, kLabelWidth);
+    for (const StrategyResult& strategy : result.strategies) table_ += fmt::format("{:>{}}", strategy.name, kColumnWidth);
+    table_ += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  }
+
+  template <typename PartOf>
+  void Rows(const std::string& title, const PartOf& part_of, const std::vector<AdministrationKpiDefinition>& extra = {}) {
+    table_ += title + '\n';
+    for (const auto* kpis : {&AdministrationKpiDefinitions(), &extra}) {
+      for (const AdministrationKpiDefinition& kpi : *kpis) {
+        table_ += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
+        for (const StrategyResult& strategy : result_.strategies) {
+          table_ += fmt::format("{:>{}}", FormatKpiValue(kpi.is_count, kpi.value(part_of(strategy), strategy.total)),
+                                kColumnWidth);
+        }
+        table_ += '\n';
+      }
+    }
+  }
+
+  const std::string& text() const { return table_; }
+
+ private:
+  static constexpr int kLabelWidth = 30;
+  static constexpr int kColumnWidth = 16;
+  const ExperimentResult& result_;
+  std::string table_;
+};
+
+// Prohibited goods' frauds and catches, the rows a stream adds to the administration rows.
+const std::vector<AdministrationKpiDefinition>& ProhibitedGoodsKpiDefinitions() {
+  using M = const DayMetrics&;
+  static const std::vector<AdministrationKpiDefinition> definitions = {
+      {"prohibited_goods_frauds", true, [](M m, M) { return static_cast<double>(m.by_typology[4].frauds); }},
+      {"prohibited_goods_hits", true, [](M m, M) { return static_cast<double>(m.by_typology[4].hits); }},
+  };
+  return definitions;
+}
+
+}  // namespace
+
+std::string FormatStreamTable(const ScenarioSpec& spec, const ExperimentResult& result) {
+  if (spec.arrivals.ecommerce.declarations_per_day <= 0.0) return {};
+  PartTable table("by stream", result);
+  table.Rows("ordinary", [](const StrategyResult& strategy) { return StreamPartMetrics(strategy.total, false); },
+             ProhibitedGoodsKpiDefinitions());
+  table.Rows("e-commerce", [](const StrategyResult& strategy) { return StreamPartMetrics(strategy.total, true); },
+             ProhibitedGoodsKpiDefinitions());
+  return table.text();
+}
+
 std::string FormatAdministrationTable(const ScenarioSpec& spec, const ExperimentResult& result) {
   if (spec.administrations.size() < 2) return {};
-  constexpr int kLabelWidth = 30;
-  constexpr int kColumnWidth = 16;
-  std::string table = fmt::format("{:<{}}", "by administration", kLabelWidth);
-  for (const StrategyResult& strategy : result.strategies) table += fmt::format("{:>{}}", strategy.name, kColumnWidth);
-  table += '\n' + std::string(kLabelWidth + kColumnWidth * result.strategies.size(), '-') + '\n';
+  PartTable table("by administration", result);
   const auto ranges = AdministrationOfficeRanges(spec);
-  const auto rows = [&](const std::string& title, const auto& part_of) {
-    table += title + '\n';
-    for (const AdministrationKpiDefinition& kpi : AdministrationKpiDefinitions()) {
-      table += fmt::format("  {:<{}}", MetricLabel(kpi.name), kLabelWidth - 2);
-      for (const StrategyResult& strategy : result.strategies) {
-        table += fmt::format("{:>{}}", FormatKpiValue(kpi.is_count, kpi.value(part_of(strategy), strategy.total)),
-                             kColumnWidth);
-      }
-      table += '\n';
-    }
-  };
+  const auto rows = [&](const std::string& title, const auto& part_of) { table.Rows(title, part_of); };
   for (std::size_t a = 0; a < ranges.size(); ++a) {
     rows(spec.administrations[a].name, [&](const StrategyResult& strategy) {
       return OfficeRangeMetrics(strategy.total, ranges[a].first, ranges[a].second);
     });
   }
   rows("union", [](const StrategyResult& strategy) { return strategy.total; });
-  return table;
+  return table.text();
 }
 
 std::string FormatThroughput(const ExperimentResult& result) {
@@ -205,7 +249,7 @@ namespace {
 // /<prefix>/strategies/<name>/{daily,total,timing_seconds}/... for one replication.
 void WriteReplication(data::ResultsFile& file, const std::string& prefix, const ExperimentResult& result,
                       const std::vector<std::string>& office_names, const std::vector<std::string>& administration_names,
-                      const std::vector<std::pair<std::size_t, std::size_t>>& administration_ranges) {
+                      const std::vector<std::pair<std::size_t, std::size_t>>& administration_ranges, bool ecommerce) {
   for (const StrategyResult& strategy : result.strategies) {
     const std::string base = prefix + "/strategies/" + strategy.name;
     // Raw integer counters per day: exact, and what every rate is derived from.
@@ -297,15 +341,17 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
       counter("by_office/" + office_names[o] + "/duty_recovered_cents",
               [at](const DayMetrics& day) { return at(day.duty_recovered_cents_by_office); });
     }
-    for (std::size_t a = 0; a < administration_ranges.size(); ++a) {
-      const auto [first, last] = administration_ranges[a];
-      const std::string group = "by_administration/" + administration_names[a] + "/";
-      const auto part = [first, last](const DayMetrics& day) { return OfficeRangeMetrics(day, first, last); };
+    // A part of the metrics (an administration, a stream): its counters and the rates of
+    // AdministrationKpiDefinitions() under .../<group>.
+    // A stream does not keep frauds_inspected (with_frauds_inspected = false).
+    const auto write_part = [&](const std::string& group, const auto& part, bool with_frauds_inspected) {
       counter(group + "declarations", [part](const DayMetrics& day) { return part(day).declarations; });
       counter(group + "inspections", [part](const DayMetrics& day) { return part(day).inspections; });
       counter(group + "hits", [part](const DayMetrics& day) { return part(day).hits; });
       counter(group + "frauds", [part](const DayMetrics& day) { return part(day).frauds; });
-      counter(group + "frauds_inspected", [part](const DayMetrics& day) { return part(day).frauds_inspected; });
+      if (with_frauds_inspected) {
+        counter(group + "frauds_inspected", [part](const DayMetrics& day) { return part(day).frauds_inspected; });
+      }
       counter(group + "duty_evaded_cents", [part](const DayMetrics& day) { return part(day).duty_evaded_cents; });
       counter(group + "duty_recovered_cents", [part](const DayMetrics& day) { return part(day).duty_recovered_cents; });
       for (const AdministrationKpiDefinition& kpi : AdministrationKpiDefinitions()) {
@@ -314,6 +360,22 @@ void WriteReplication(data::ResultsFile& file, const std::string& prefix, const 
         for (const DayMetrics& day : strategy.daily) series.push_back(kpi.value(part(day), day));
         file.WriteSeries(base + "/daily/" + group + kpi.name, series);
         file.WriteSeries(base + "/total/" + group + kpi.name, std::vector<double>{kpi.value(part(strategy.total), strategy.total)});
+      }
+    };
+    for (std::size_t a = 0; a < administration_ranges.size(); ++a) {
+      const auto [first, last] = administration_ranges[a];
+      write_part("by_administration/" + administration_names[a] + "/",
+                 [first, last](const DayMetrics& day) { return OfficeRangeMetrics(day, first, last); }, true);
+    }
+    // Per stream, when the e-commerce stream is on: .../by_stream/{ordinary,ecommerce}/..., with
+    // prohibited goods' frauds and hits.
+    if (ecommerce) {
+      for (const bool of_stream : {false, true}) {
+        const std::string group = std::string("by_stream/") + (of_stream ? "ecommerce" : "ordinary") + "/";
+        const auto part = [of_stream](const DayMetrics& day) { return StreamPartMetrics(day, of_stream); };
+        write_part(group, part, false);
+        counter(group + "prohibited_goods_frauds", [part](const DayMetrics& day) { return part(day).by_typology[4].frauds; });
+        counter(group + "prohibited_goods_hits", [part](const DayMetrics& day) { return part(day).by_typology[4].hits; });
       }
     }
     const std::string timing = base + "/timing_seconds/";
@@ -371,12 +433,14 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
   std::vector<std::string> administration_names;
   for (const AdministrationSpec& administration : spec.administrations) administration_names.push_back(administration.name);
   const auto administration_ranges = AdministrationOfficeRanges(spec);
+  const bool ecommerce = spec.arrivals.ecommerce.declarations_per_day > 0.0;
   if (replications.size() == 1) {
-    WriteReplication(file, "", replications.front(), office_names, administration_names, administration_ranges);
+    WriteReplication(file, "", replications.front(), office_names, administration_names, administration_ranges,
+                     ecommerce);
   } else {
     for (const ExperimentResult& result : replications) {
       WriteReplication(file, "/replications/" + std::to_string(result.replication), result, office_names,
-                       administration_names, administration_ranges);
+                       administration_names, administration_ranges, ecommerce);
     }
     const ReplicationSummary summary = SummarizeReplications(spec, replications);
     const auto write_kpis = [&](const std::vector<StrategyKpiSummary>& kpis, const std::string& group) {

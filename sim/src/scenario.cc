@@ -41,6 +41,7 @@
 #include "crsim/data/did_you_mean.h"
 #include "crsim/data/input_error.h"
 #include "crsim/kernels/risk_rules.h"
+#include "crsim/sim/world.h"
 
 namespace crsim::sim {
 
@@ -60,7 +61,15 @@ constexpr std::string_view kRootKeys[] = {"run",    "arrivals", "catalogue",  "c
                                           "channels", "intelligence"};
 constexpr std::string_view kRunKeys[] = {"days", "seed", "warmup_days", "strategies", "chunk_size", "replications"};
 constexpr std::string_view kArrivalKeys[] = {"declarations_per_day", "indirect_route_share", "hub_countries",
-                                             "hub_weights", "transport_modes", "transport_mode_weights"};
+                                             "hub_weights", "transport_modes", "transport_mode_weights",
+                                             "ecommerce"};
+constexpr std::string_view kEcommerceKeys[] = {"declarations_per_day", "value_log_mean",
+                                               "value_log_sd",         "hs_chapters",
+                                               "hs_chapter_weights",   "origins",
+                                               "origin_weights",       "offices",
+                                               "office_weights",       "consignees",
+                                               "intermediaries",       "intermediary_zipf_exponent",
+                                               "fraud_rate"};
 constexpr std::string_view kCatalogueKeys[] = {
     "chapters",       "headings_per_chapter", "subheadings_per_heading", "tariff_min",          "tariff_max",
     "log_price_mean", "log_price_chapter_sd", "log_price_code_sd",       "log_price_sigma_min", "log_price_sigma_max",
@@ -156,6 +165,7 @@ struct TableKeys {
 constexpr TableKeys kTablesWithValues[] = {
     {"[run]", kRunKeys},
     {"[arrivals]", kArrivalKeys},
+    {"[arrivals.ecommerce]", kEcommerceKeys},
     {"[catalogue]", kCatalogueKeys},
     {"[[catalogue.additional_duties]]", kAdditionalDutyKeys},
     {"[[catalogue.codes]]", kCatalogueCodeKeys},
@@ -339,6 +349,7 @@ class ScenarioValidator {
     ReadHubCountries(root, spec);
     ReadChapterOrigins(root, spec);
     ReadAdministrations(root, spec.administrations);
+    ReadEcommerce(root, spec);
     ReadTraders(root, spec.traders);
     ReadFraud(root, spec);
     ReadInspection(root, spec.inspection);
@@ -649,6 +660,82 @@ class ScenarioValidator {
     CheckUnique(hubs, "arrivals.hub_countries", arrivals.hub_countries, "hub country");
     const toml::array* weights = ReadNumberArray(table, "arrivals", "hub_weights", arrivals.hub_weights, GreaterThan(0));
     CheckSameLength(table, hubs, weights, "arrivals.hub_countries", "arrivals.hub_weights");
+  }
+
+  // [arrivals.ecommerce]; needs the countries, the catalogue and the administrations already read.
+  void ReadEcommerce(const toml::table& root, ScenarioSpec& spec) {
+    const toml::node* arrivals_node = root.get("arrivals");
+    const toml::table* arrivals = arrivals_node == nullptr ? nullptr : arrivals_node->as_table();
+    const toml::table* table = arrivals == nullptr ? nullptr : SubTable(*arrivals, "arrivals", "ecommerce", kEcommerceKeys);
+    if (table == nullptr) return;
+    const std::string path = "arrivals.ecommerce";
+    EcommerceSpec& ecommerce = spec.arrivals.ecommerce;
+    ReadDouble(table, path, "declarations_per_day", ecommerce.declarations_per_day, Between(0, 1e8));
+    ReadDouble(table, path, "value_log_mean", ecommerce.value_log_mean, Between(-10, 15));
+    ReadDouble(table, path, "value_log_sd", ecommerce.value_log_sd, Between(0, 5));
+    ReadInt(table, path, "consignees", ecommerce.consignees, 1, 10000000);
+    ReadInt(table, path, "intermediaries", ecommerce.intermediaries, 1, 10000);
+    ReadDouble(table, path, "intermediary_zipf_exponent", ecommerce.intermediary_zipf_exponent, Between(0, 5));
+    ReadDouble(table, path, "fraud_rate", ecommerce.fraud_rate, Between(0, 1));
+
+    // Chapters: each must have codes in the catalogue (the synthetic one spreads catalogue.chapters
+    // chapters over the real ones: SyntheticCatalogueChapter; an explicit one has its codes' chapters).
+    const std::vector<std::int64_t> chapters = ReadChapters(*table, path, "hs_chapters");
+    if (const toml::array* array = table->get_as<toml::array>("hs_chapters")) {
+      std::set<std::int64_t> seen;
+      for (std::size_t i = 0, k = 0; i < array->size() && k < chapters.size(); ++i) {
+        const toml::node& element = *array->get(i);
+        if (!element.is_integer() || element.as_integer()->get() != chapters[k]) continue;
+        const std::int64_t chapter = chapters[k++];
+        const std::string element_key = JoinIndex(path + ".hs_chapters", i);
+        if (!seen.insert(chapter).second) {
+          Report(element, element_key, fmt::format("duplicate chapter {}", chapter));
+        } else if (!CatalogueHasChapter(spec.catalogue, chapter)) {
+          Report(element, element_key, fmt::format("HS chapter {} has no codes in the catalogue", chapter));
+        }
+      }
+      const toml::array* weights =
+          ReadNumberArray(table, path, "hs_chapter_weights", ecommerce.hs_chapter_weights, GreaterThan(0));
+      if (weights != nullptr && weights->size() != array->size()) {
+        Report(*weights, path + ".hs_chapter_weights",
+               fmt::format("must have one weight per element of {}.hs_chapters ({}), got {}", path, array->size(),
+                           weights->size()));
+      }
+    } else if (const toml::node* weights = table->get("hs_chapter_weights")) {
+      Report(*weights, path + ".hs_chapter_weights", "needs arrivals.ecommerce.hs_chapters, one weight per chapter");
+    }
+    ecommerce.hs_chapters = chapters;
+
+    const toml::array* origins = ReadCountryCodes(table, path, "origins", CountryCodes(spec), ecommerce.origins);
+    CheckUnique(origins, path + ".origins", ecommerce.origins, "origin");
+    const toml::array* origin_weights =
+        ReadNumberArray(table, path, "origin_weights", ecommerce.origin_weights, GreaterThan(0));
+    CheckSameLength(table, origins, origin_weights, path + ".origins", path + ".origin_weights");
+
+    std::vector<StringElement> elements;
+    const toml::array* offices = ReadStringArray(table, path, "offices", ecommerce.offices, elements);
+    CheckUnique(offices, path + ".offices", ecommerce.offices, "office");
+    for (std::size_t i = 0; i < ecommerce.offices.size(); ++i) {
+      if (auto message = CheckOfficeName(ecommerce.offices[i], spec.administrations)) {
+        Report(*elements[i].node, JoinIndex(path + ".offices", elements[i].index), std::move(*message));
+      }
+    }
+    const toml::array* office_weights =
+        ReadNumberArray(table, path, "office_weights", ecommerce.office_weights, GreaterThan(0));
+    CheckSameLength(table, offices, office_weights, path + ".offices", path + ".office_weights");
+  }
+
+  // Whether the catalogue has codes of HS chapter `chapter`.
+  static bool CatalogueHasChapter(const CatalogueSpec& catalogue, std::int64_t chapter) {
+    if (!catalogue.codes.empty()) {
+      return std::any_of(catalogue.codes.begin(), catalogue.codes.end(),
+                         [&](const CatalogueCodeSpec& code) { return code.hs6 / 10000 == chapter; });
+    }
+    const auto chapters = static_cast<std::size_t>(catalogue.chapters);
+    for (std::size_t k = 0; k < chapters; ++k) {
+      if (SyntheticCatalogueChapter(k, chapters) == chapter) return true;
+    }
+    return false;
   }
 
   // catalogue.chapter_origins; needs the countries already read.

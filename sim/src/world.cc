@@ -7,6 +7,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "crsim/sim/ecommerce.h"
+
 namespace crsim::sim {
 
 namespace {
@@ -34,6 +36,14 @@ const std::vector<std::uint8_t>& RealHsChapters() {
     return result;
   }();
   return chapters;
+}
+
+std::uint8_t SyntheticCatalogueChapter(std::size_t k, std::size_t chapters) {
+  // Spread the chosen chapters evenly over the real ones, so a small catalogue still spans
+  // animals (01) to art (97).
+  const auto& real_chapters = RealHsChapters();
+  const std::size_t pick = chapters == 1 ? 0 : k * (real_chapters.size() - 1) / (chapters - 1);
+  return real_chapters[pick];
 }
 
 AliasTable::AliasTable(const std::vector<double>& weights) {
@@ -77,16 +87,12 @@ float SpecificDuty(const CatalogueSpec& spec, const CounterRandom& random, std::
 
 Catalogue BuildCatalogue(const CatalogueSpec& spec, const CounterRandom& random) {
   Catalogue catalogue;
-  const auto& real_chapters = RealHsChapters();
   const auto chapters = static_cast<std::size_t>(spec.chapters);
   const auto headings = static_cast<std::uint32_t>(spec.headings_per_chapter);
   const auto subheadings = static_cast<std::uint32_t>(spec.subheadings_per_heading);
   std::vector<std::uint32_t> chapter_first_code;
   for (std::size_t k = 0; k < chapters; ++k) {
-    // Spread the chosen chapters evenly over the real ones, so a small catalogue still spans
-    // animals (01) to art (97).
-    const std::size_t pick = chapters == 1 ? 0 : k * (real_chapters.size() - 1) / (chapters - 1);
-    const std::uint8_t chapter = real_chapters[pick];
+    const std::uint8_t chapter = SyntheticCatalogueChapter(k, chapters);
     const RandomBlock chapter_words = random.Block(Stream::kWorld, kChapterEntity, chapter, 0);
     const double chapter_level =
         spec.log_price_mean +
@@ -463,6 +469,7 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   }
   world.traders = BuildTraders(spec, world, random);
   AssignDeclarantsAndPhoenix(spec, random, world);
+  AppendEcommerceParties(spec, random, world);
   return world;
 }
 

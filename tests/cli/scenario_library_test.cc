@@ -49,7 +49,12 @@ TEST(ScenarioLibraryTest, EveryShippedScenarioValidatesAndRunsTwoSmallDays) {
     EXPECT_EQ(valid.exit_code, 0) << valid.output;
 
     const std::string out = (root / path.stem()).string();
-    const Outcome run = RunCli("run " + path.string() + " --out " + out + kSmall);
+    // The e-commerce stream of ecommerce_surge is made as small as the ordinary flow.
+    const std::string small_stream = path.stem() == "ecommerce_surge"
+                                         ? " --set arrivals.ecommerce.declarations_per_day=3000"
+                                           " --set arrivals.ecommerce.consignees=2000"
+                                         : "";
+    const Outcome run = RunCli("run " + path.string() + " --out " + out + kSmall + small_stream);
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("true detection rate"), std::string::npos) << run.output;
 
@@ -65,6 +70,15 @@ TEST(ScenarioLibraryTest, EveryShippedScenarioValidatesAndRunsTwoSmallDays) {
       EXPECT_GT(inspected, 0) << strategy;
       EXPECT_LE(inspected, lodged) << strategy;
       EXPECT_EQ(reader.ReadIntegers("/strategies/" + strategy + "/daily/hits").size(), 2u) << strategy;
+      if (spec.arrivals.ecommerce.declarations_per_day > 0.0) {
+        // The streams split the totals: ordinary + e-commerce = all.
+        for (const char* name : {"declarations", "inspections", "hits", "frauds", "duty_recovered_cents"}) {
+          const std::int64_t all = reader.ReadIntegers(total + name).at(0);
+          const std::int64_t ecommerce = reader.ReadIntegers(total + "by_stream/ecommerce/" + name).at(0);
+          EXPECT_GT(ecommerce, name == std::string("declarations") ? 0 : -1) << strategy << " " << name;
+          EXPECT_EQ(reader.ReadIntegers(total + "by_stream/ordinary/" + name).at(0) + ecommerce, all) << strategy << " " << name;
+        }
+      }
       // Common random numbers: every strategy sees the same arrivals, and the same frauds unless
       // the fraudsters adapt to the strategy they face (adaptive fraudsters, or phoenix firms that
       // replace an identity once it is caught).

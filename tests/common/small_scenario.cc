@@ -84,6 +84,23 @@ sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides) {
   return SmallScenario(all);
 }
 
+std::vector<std::string> EcommerceStreamOverrides() {
+  return {
+      "arrivals.ecommerce.declarations_per_day=40000",
+      "arrivals.ecommerce.hs_chapters=[6, 11, 16]",
+      "arrivals.ecommerce.hs_chapter_weights=[1.0, 2.0, 1.0]",
+      "arrivals.ecommerce.origins=[\"CN\", \"US\"]",
+      "arrivals.ecommerce.origin_weights=[3.0, 1.0]",
+      "arrivals.ecommerce.offices=[\"AA-2\", \"BB-1\"]",
+      "arrivals.ecommerce.office_weights=[1.0, 1.0]",
+      "arrivals.ecommerce.consignees=50000",
+      "arrivals.ecommerce.intermediaries=5",
+      "arrivals.ecommerce.value_log_mean=4.0",
+      "arrivals.ecommerce.value_log_sd=0.8",
+      "arrivals.ecommerce.fraud_rate=0.1",
+  };
+}
+
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides) {
   return sim::LoadScenarioFile(std::string(CRSIM_SOURCE_DIR) + "/scenarios/baseline.toml", overrides);
 }

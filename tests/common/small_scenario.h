@@ -19,6 +19,12 @@ sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides = {});
 // overrides.
 sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides = {});
 
+// Overrides that switch on an e-commerce stream ([arrivals.ecommerce]) in the small scenario:
+// 40 000 low-value consignments a day (log-normal value, median e^4 = 55 EUR) of chapters 6, 11, 16
+// from CN and US at offices AA-2 and BB-1, 50 000 consignees, 5 intermediaries, fraud rate 0.1.
+// The full-fraud scenario has every typology it needs on.
+std::vector<std::string> EcommerceStreamOverrides();
+
 // scenarios/baseline.toml with overrides.
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides = {});
 

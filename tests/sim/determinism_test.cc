@@ -64,8 +64,18 @@ TEST(Determinism, GeneratorWithEveryTypologyIsIdenticalForOneAndTwoThreads) {
   EXPECT_TRUE(SameBatch(sequential, GenerateWith(2, 1000, 3, spec)));
 }
 
-ExperimentResult RunWith(int threads, std::int64_t chunk_size, bool full_fraud = false) {
-  const std::vector<std::string> overrides = {"run.chunk_size=" + std::to_string(chunk_size)};
+TEST(Determinism, GeneratorWithTheEcommerceStreamIsIdenticalForOneAndTwoThreads) {
+  const ScenarioSpec spec = testing::FullFraudScenario(testing::EcommerceStreamOverrides());
+  const data::DeclarationBatch sequential = GenerateWith(1, 1 << 20, 3, spec);
+  ASSERT_GT(sequential.size(), 50000u);
+  EXPECT_TRUE(SameBatch(sequential, GenerateWith(2, 1000, 3, spec)));
+  EXPECT_TRUE(SameBatch(sequential, GenerateWith(2, 64, 3, spec)));
+}
+
+ExperimentResult RunWith(int threads, std::int64_t chunk_size, bool full_fraud = false,
+                         const std::vector<std::string>& more = {}) {
+  std::vector<std::string> overrides = {"run.chunk_size=" + std::to_string(chunk_size)};
+  overrides.insert(overrides.end(), more.begin(), more.end());
   const ScenarioSpec spec = full_fraud ? testing::FullFraudScenario(overrides) : testing::SmallScenario(overrides);
   tbb::task_arena arena(threads);
   ExperimentResult result;
@@ -95,6 +105,16 @@ TEST(Determinism, MetricsByTypologyAreIdenticalForOneAndTwoThreads) {
   for (std::size_t s = 0; s < one.strategies.size(); ++s) {
     EXPECT_GT(one.strategies[s].total.by_typology[2].frauds, 0) << "origin misdeclaration occurs";
     EXPECT_EQ(one.strategies[s].daily, two.strategies[s].daily) << one.strategies[s].name;  // includes by_typology
+  }
+}
+
+TEST(Determinism, MetricsWithTheEcommerceStreamAreIdenticalForOneAndTwoThreads) {
+  const std::vector<std::string> stream = testing::EcommerceStreamOverrides();
+  const ExperimentResult one = RunWith(1, 16384, true, stream);
+  const ExperimentResult two = RunWith(2, 700, true, stream);
+  ASSERT_EQ(one.strategies.size(), two.strategies.size());
+  for (std::size_t s = 0; s < one.strategies.size(); ++s) {
+    EXPECT_EQ(one.strategies[s].daily, two.strategies[s].daily) << one.strategies[s].name;
   }
 }
 

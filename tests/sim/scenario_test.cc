@@ -251,6 +251,20 @@ const std::vector<MalformedCase>& MalformedCases() {
   static const std::vector<MalformedCase> cases = {
       {"UnknownKey", "[run]\ndayz = 5\n" + kMinimal, "run.dayz", 2, 1,
        "unknown key \"dayz\"; did you mean \"days\"?"},
+      {"EcommerceUnknownKey", "[arrivals.ecommerce]\nvalue_log_meen = 3.0\n" + kMinimal,
+       "arrivals.ecommerce.value_log_meen", 2, 1, "did you mean \"value_log_mean\"?"},
+      {"EcommerceNegativeRate", "[arrivals.ecommerce]\ndeclarations_per_day = -1\n" + kMinimal,
+       "arrivals.ecommerce.declarations_per_day", 2, 24, "must be between 0 and 100000000, got -1"},
+      {"EcommerceChapterNotInCatalogue", "[catalogue]\nchapters = 10\n[arrivals.ecommerce]\nhs_chapters = [11, 61]\n" + kMinimal,
+       "arrivals.ecommerce.hs_chapters[1]", 4, 20, "HS chapter 61 has no codes in the catalogue"},
+      {"EcommerceChapterWeightsMismatch", "[arrivals.ecommerce]\nhs_chapters = [5, 6]\nhs_chapter_weights = [1.0]\n" + kMinimal,
+       "arrivals.ecommerce.hs_chapter_weights", 3, 22, "must have one weight per element of arrivals.ecommerce.hs_chapters (2), got 1"},
+      {"EcommerceOriginNotInCountries", "[arrivals.ecommerce]\norigins = [\"CM\"]\norigin_weights = [1.0]\n" + kMinimal,
+       "arrivals.ecommerce.origins[0]", 2, 12, "origin \"CM\" is not in [countries]; did you mean \"CN\"?"},
+      {"EcommerceOfficeWithoutWeights", "[arrivals.ecommerce]\noffices = [\"DE-1\"]\n" + kMinimal,
+       "arrivals.ecommerce.office_weights", 2, 11, "give both or neither"},
+      {"EcommerceUnknownOffice", "[arrivals.ecommerce]\noffices = [\"DE-7\"]\noffice_weights = [1.0]\n" + kMinimal,
+       "arrivals.ecommerce.offices[0]", 2, 12, "office \"DE-7\" does not exist"},
       {"UnknownTable", "[rn]\ndays = 5\n" + kMinimal, "rn", 1, 2, "unknown table \"rn\"; did you mean \"run\"?"},
       {"TopLevelKeyOfATable", "days = 5\n" + kMinimal, "days", 1, 1, "did you mean \"days\" in [run]?"},
       {"UnknownSubTable", "[fraud.undervalution]\nweight = 1.0\n" + kMinimal, "fraud.undervalution", 1, 8,
@@ -624,6 +638,10 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
       // [arrivals]
       "declarations_per_day", "indirect_route_share", "hub_countries", "hub_weights", "transport_modes",
       "transport_mode_weights",
+      // [arrivals.ecommerce] (its declarations_per_day, hs_chapters, origins, offices and
+      // office_weights are listed with [arrivals], [[risk.rules]] and [[administrations]])
+      "ecommerce", "value_log_mean", "value_log_sd", "hs_chapter_weights", "origin_weights", "consignees",
+      "intermediaries", "intermediary_zipf_exponent", "fraud_rate",
       // [catalogue]
       "chapters", "headings_per_chapter", "subheadings_per_heading", "tariff_min", "tariff_max", "log_price_mean",
       "log_price_chapter_sd", "log_price_code_sd", "log_price_sigma_min", "log_price_sigma_max",
@@ -671,7 +689,7 @@ TEST(ScenarioTest, EveryKeyIsDocumented) {
   for (const std::string& key : keys) {
     EXPECT_NE(docs.find("| `" + key + "` |"), std::string::npos) << "docs/scenarios.md lacks a row for `" << key << "`";
   }
-  for (const char* table : {"[run]", "[arrivals]", "[catalogue]", "[countries]", "[[administrations]]",
+  for (const char* table : {"[run]", "[arrivals]", "[arrivals.ecommerce]", "[catalogue]", "[countries]", "[[administrations]]",
                                    "[traders]", "[fraud]", "[fraud.undervaluation]", "[fraud.misclassification]",
                                    "[[catalogue.additional_duties]]", "catalogue.codes", "catalogue.chapter_origins",
                                    "[fraud.origin_misdeclaration]",

@@ -30,6 +30,9 @@
 // office and HS code its beliefs prefer, or is deterred and declares honestly where the consignment
 // would have gone. Every other draw keeps its counter, so the parts of a batch that do not depend
 // on beliefs are the same for every strategy (common random numbers).
+// E-commerce stream ([arrivals.ecommerce], crsim/sim/ecommerce.h): its records follow the ordinary
+// ones in the batch, drawn from their own counters (kEcommerce, d, j, block), so turning it on or
+// changing its rate changes no ordinary record.
 // Records are filled in parallel chunks of chunk_size rows; because each record's numbers depend
 // only on (seed, d, i), the batch is bit-identical for every thread count and chunk size.
 // Within a chunk, records go in tiles of 32 in three passes (draw the trader bucket, resolve the
@@ -64,6 +67,7 @@
 
 #include "crsim/data/declaration_batch.h"
 #include "crsim/sim/adaptation.h"
+#include "crsim/sim/ecommerce.h"
 #include "crsim/sim/phoenix.h"
 #include "crsim/sim/random.h"
 #include "crsim/sim/scenario.h"
@@ -74,9 +78,14 @@ namespace crsim::sim {
 class Generator {
  public:
   Generator(const World& world, const ScenarioSpec& spec, std::uint32_t replication = 0);
+  // Its e-commerce stream refers to its own random generator and hub table: not copied, not moved.
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
 
-  // Number of declarations lodged on day d.
+  // Number of declarations lodged on day d: the ordinary ones and the e-commerce stream's.
   std::uint64_t DeclarationCount(std::int64_t day) const;
+  // Number of ordinary declarations on day d (without the e-commerce stream).
+  std::uint64_t OrdinaryCount(std::int64_t day) const;
 
   // Fills batch with day d's declarations, chunk_size rows per parallel task. With fraudsters
   // (adaptation on), fraud-prone traders choose where to cheat from its beliefs, read only.
@@ -85,10 +94,16 @@ class Generator {
   void GenerateDay(std::int64_t day, data::DeclarationBatch& batch, std::size_t chunk_size,
                    const AdaptiveFraudsters* fraudsters = nullptr, PhoenixFirms* phoenix = nullptr);
 
-  // Fills batch with records 0..count-1 of day d, whatever the day's Poisson count (benchmarks
-  // use it to make an exact number of rows).
+  // Fills batch with ordinary records 0..count-1 of day d, whatever the day's Poisson count
+  // (benchmarks use it to make an exact number of rows), then e-commerce records 0..ecommerce_count-1
+  // in rows count.. (needs [arrivals.ecommerce] on when ecommerce_count > 0).
   void GenerateRows(std::int64_t day, std::size_t count, data::DeclarationBatch& batch, std::size_t chunk_size,
-                    const AdaptiveFraudsters* fraudsters = nullptr, PhoenixFirms* phoenix = nullptr);
+                    const AdaptiveFraudsters* fraudsters = nullptr, PhoenixFirms* phoenix = nullptr,
+                    std::size_t ecommerce_count = 0);
+
+  // Rows of the last generated batch that are the e-commerce stream's: its last rows, from
+  // batch.size() - last_day_ecommerce().
+  std::size_t last_day_ecommerce() const { return last_day_ecommerce_; }
 
   // Fraud attempts given up by deterrence in the last generated day (0 without fraudsters).
   std::uint64_t last_day_deterred() const { return last_day_deterred_; }
@@ -101,6 +116,8 @@ class Generator {
                   data::DeclaredColumns& declared, data::TruthColumns& truth,
                   const AdaptiveFraudsters* fraudsters) const;
   void RefreshTraderTable(std::int64_t day);
+  // Traders of the ordinary stream: all but the e-commerce consignees (crsim/sim/ecommerce.h).
+  static std::size_t OrdinaryTraderCount(const World& world, const ScenarioSpec& spec);
   // The trader table of day d with the phoenix firms' current identities (rebuilt on every call:
   // the identities depend on the strategy's detections).
   void BuildPhoenixTraderTable(std::int64_t day, const PhoenixFirms& phoenix);
@@ -147,6 +164,9 @@ class Generator {
   float prohibited_share_ = 0.0f;  // share of fraud attempts that are prohibited goods
   std::unique_ptr<PhoenixFirms> own_phoenix_;  // [fraud.phoenix] without feedback (no strategy's)
   const PhoenixFirms* phoenix_ = nullptr;      // the firms of the batch being generated, else null
+  std::size_t ordinary_traders_ = 0;
+  EcommerceStream ecommerce_;                  // [arrivals.ecommerce]; Count() is 0 when off
+  std::size_t last_day_ecommerce_ = 0;
 };
 
 }  // namespace crsim::sim

@@ -94,6 +94,10 @@ class Inspector {
     return detection_probability_[channel == 0 ? 1 : channel][fraud_type];
   }
   bool Detects(std::int64_t day, std::size_t row, std::uint8_t channel, std::uint8_t fraud_type) const;
+  // Counts an e-commerce declaration: when lodged (its declaration, fraud, duty evaded) and its
+  // control's result (inspected, detected, duty recovered), whenever that becomes known.
+  static void CountEcommerce(StreamCounters& stream, std::uint8_t fraud_type, bool inspected, bool detected,
+                             std::int64_t duty_cents, bool lodged);
 
   struct TipSource {
     double coverage = 0.0;
@@ -103,6 +107,9 @@ class Inspector {
   std::vector<std::uint32_t> office_tip_source_;  // per office
   CounterRandom random_;
   std::size_t office_count_ = 0;
+  // Declarants from this id on are the e-commerce stream's intermediaries (crsim/sim/ecommerce.h);
+  // UINT32_MAX when the stream is off.
+  std::uint32_t first_ecommerce_declarant_ = UINT32_MAX;
   // P(detect) per fraud_type mask: p_t for a single typology t, 1 - prod(1 - p_t) over several.
   // Indexed [channel][mask]; channel 0 (green) is never used.
   std::array<std::array<float, 256>, kNumChannels> detection_probability_{};

@@ -61,6 +61,23 @@ struct ChannelMetrics {
   bool operator==(const ChannelMetrics&) const = default;
 };
 
+// The counters of the e-commerce stream alone ([arrivals.ecommerce]; the declarations lodged by its
+// intermediaries): what it lodged and what controls of it found, counted like the day's totals
+// (controls when their result becomes known). The ordinary flow is the total minus these.
+struct StreamCounters {
+  std::int64_t declarations = 0;
+  std::int64_t inspections = 0;
+  std::int64_t hits = 0;
+  std::int64_t frauds = 0;
+  std::int64_t duty_evaded_cents = 0;
+  std::int64_t duty_recovered_cents = 0;
+  std::int64_t prohibited_frauds = 0;  // frauds carrying prohibited goods
+  std::int64_t prohibited_hits = 0;    // of those, detected
+
+  StreamCounters& operator+=(const StreamCounters& other);
+  bool operator==(const StreamCounters&) const = default;
+};
+
 struct DayMetrics {
   std::int64_t declarations = 0;
   std::int64_t inspections = 0;
@@ -97,6 +114,7 @@ struct DayMetrics {
   std::vector<std::int64_t> hits_by_office;
   std::vector<std::int64_t> duty_evaded_cents_by_office;
   std::vector<std::int64_t> duty_recovered_cents_by_office;
+  StreamCounters ecommerce;  // the e-commerce stream's part (zero when it is off)
 
   DayMetrics& operator+=(const DayMetrics& other);
   bool operator==(const DayMetrics&) const = default;
@@ -123,6 +141,11 @@ struct DayMetrics {
 // and frauds deterred are left at zero. Summed over a partition of the offices, every counter
 // equals the union's.
 DayMetrics OfficeRangeMetrics(const DayMetrics& metrics, std::size_t first_office, std::size_t last_office);
+
+// The e-commerce stream's part of the metrics (ecommerce = true) or the ordinary flow's (the total
+// minus it): declarations, inspections, hits, frauds, duty evaded and recovered, and the
+// prohibited-goods typology's frauds and hits; the other counters are left at zero. The two parts sum to the total's counters.
+DayMetrics StreamPartMetrics(const DayMetrics& metrics, bool ecommerce);
 
 // One row of the KPI table: a name, a unit hint and how to read it from DayMetrics.
 struct KpiDefinition {

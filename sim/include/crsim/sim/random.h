@@ -23,12 +23,13 @@ namespace crsim::sim {
 // stream, or every published result changes.
 enum class Stream : std::uint32_t {
   kWorld = 1,           // catalogue, traders, portfolios: counter (entity kind, index, block)
-  kArrivals = 2,        // daily declaration counts: counter (day, draw)
+  kArrivals = 2,        // daily declaration counts: counter (day, stream: 0 ordinary, 1 e-commerce, draw)
   kGenerate = 3,        // declaration contents: counter (day, record, block)
   kInspection = 4,      // detection outcomes: counter (day, record)
   kStrategyRandom = 5,  // random inspection picks: counter (day, record)
   kIntelligence = 6,    // tips: counter (day, record)
   kStrategyBandit = 7,  // Thompson sampling draws of the bandit strategy: counter (day, record)
+  kEcommerce = 16,      // e-commerce stream declaration contents: counter (day, record, block) (crsim/sim/ecommerce.h)
   kModelTraining = 32,  // seeds of trained risk models (XGBoost's seed): counter (training index, 0, 0)
 };
 

@@ -30,6 +30,11 @@ std::string FormatChannelTable(const ExperimentResult& result);
 // and revenue recall. Empty with a single administration (the KPI table is then the union's).
 std::string FormatAdministrationTable(const ScenarioSpec& spec, const ExperimentResult& result);
 
+// Per stream (ordinary declarations, then the e-commerce stream of [arrivals.ecommerce]) and
+// strategy, totals over the measured days: the administration table's rows (fraud share = the
+// stream's share of all frauds) plus prohibited goods' frauds and catches. Empty when the stream is off.
+std::string FormatStreamTable(const ScenarioSpec& spec, const ExperimentResult& result);
+
 // The office range [first, last) of each administration, in scenario order.
 std::vector<std::pair<std::size_t, std::size_t>> AdministrationOfficeRanges(const ScenarioSpec& spec);
 

@@ -29,6 +29,45 @@ struct RunSpec {
 };
 
 // [arrivals]
+// [arrivals.ecommerce]: low-value (e-commerce) consignments, a declaration stream of its own, as
+// the EU's H7 data set is: parcels bought online by many consignees (mostly private persons), lodged
+// by a few intermediaries (platforms, express couriers, postal operators), at a few express and
+// postal hubs. Off by default (declarations_per_day = 0); docs/scenarios.md and crsim/sim/ecommerce.h.
+struct EcommerceSpec {
+  double declarations_per_day = 0.0;  // mean of the daily Poisson count; 0 = no stream; 0..1e8
+  // Consignment value (EUR, customs value of the whole parcel) is log-normal: log value ~
+  // N(value_log_mean, value_log_sd^2). Defaults: median e^3 = 20 EUR, 97% below 150 EUR.
+  double value_log_mean = 3.0;        // finite, -10..15
+  double value_log_sd = 1.0;          // 0..5
+  // HS chapters of the goods and their weights; empty = the consumer-goods chapters of
+  // kDefaultEcommerceChapters present in the catalogue, equal weights. Each chapter must have codes
+  // in the catalogue. Within a chapter every code is equally likely (an explicit catalogue: by its weight).
+  std::vector<std::int64_t> hs_chapters;       // 1..97, not 77, unique
+  std::vector<double> hs_chapter_weights;      // > 0 each, one per chapter; empty = equal
+  // Origins and their weights; empty = by [countries] trade weight.
+  std::vector<std::string> origins;            // ISO codes, each in [countries], unique
+  std::vector<double> origin_weights;          // > 0 each, one per origin
+  // Offices where the stream is lodged ("<administration>-<k>", e.g. the express and postal hubs)
+  // and their weights; empty = every office, each administration by trade_share, its offices equally.
+  std::vector<std::string> offices;            // office names, unique
+  std::vector<double> office_weights;          // > 0 each, one per office
+  std::int64_t consignees = 100000;   // distinct consignees (the trader column), each equally likely; 1..1e7
+  std::int64_t intermediaries = 10;   // declarants of the stream (platforms, couriers, postal operators); 1..10000
+  double intermediary_zipf_exponent = 1.0;  // share of intermediary k ~ 1/(k+1)^exponent; 0..5
+  // Probability that a consignment is a fraud attempt (by the seller, who is not modelled as a
+  // trader). The attempt's typology is undervaluation below the relief threshold, low-value
+  // splitting or prohibited goods, by the weights of [fraud.*] (docs/fraud.md); 0..1.
+  double fraud_rate = 0.02;
+};
+
+// The consumer-goods chapters an e-commerce stream draws from when hs_chapters is empty: cosmetics
+// (33), plastics articles (39), leather goods and bags (42), apparel (61, 62), home textiles (63),
+// footwear (64), jewellery (71), machines and computers (84), electrical and electronic goods
+// (85), optics and watches (90, 91), furniture and lamps (94), toys and sports goods (95),
+// miscellaneous articles (96).
+inline constexpr std::int64_t kDefaultEcommerceChapters[] = {33, 39, 42, 61, 62, 63, 64, 71,
+                                                             84, 85, 90, 91, 94, 95, 96};
+
 struct ArrivalSpec {
   double declarations_per_day = 500000.0;  // mean of the daily Poisson count; 1..1e8
   double indirect_route_share = 0.15;      // share of consignments shipped via a third country (declared departure != origin); 0..1
@@ -38,6 +77,7 @@ struct ArrivalSpec {
   // Modes of transport declared, and their shares; empty = no mode declared (column left at 0).
   std::vector<std::string> transport_modes;     // labels (e.g. "10" sea), unique, non-empty
   std::vector<double> transport_mode_weights;   // > 0 each, one per mode
+  EcommerceSpec ecommerce;                      // [arrivals.ecommerce]; off by default
 };
 
 // [[catalogue.additional_duties]]: an anti-dumping or additional duty on goods of some chapters
@@ -69,7 +109,7 @@ struct ChapterOriginsSpec {
 
 // [catalogue]
 struct CatalogueSpec {
-  std::int64_t chapters = 96;                 // real HS chapters used (the first N of 01..97 without 77); 1..96
+  std::int64_t chapters = 96;                 // real HS chapters used (N of 01..97 without 77, spread evenly: SyntheticCatalogueChapter); 1..96
   std::int64_t headings_per_chapter = 4;      // HS4 headings per chapter; 1..99
   std::int64_t subheadings_per_heading = 5;   // HS6 codes per heading; 1..99
   double tariff_min = 0.0;                    // ad valorem duty rate, fraction of value; 0..1

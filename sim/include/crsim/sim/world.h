@@ -26,6 +26,10 @@ namespace crsim::sim {
 // The 96 real HS chapter numbers, 01..97 without the reserved 77.
 const std::vector<std::uint8_t>& RealHsChapters();
 
+// The HS chapter of chapter slot k (0..chapters-1) of a synthetic catalogue of `chapters` chapters:
+// the slots are spread evenly over the real chapters (chapters = 20 gives 01, 06, 11, ..., 97).
+std::uint8_t SyntheticCatalogueChapter(std::size_t k, std::size_t chapters);
+
 // Walker/Vose alias table: draws index i with probability weight[i] / sum(weight) from two words.
 // Each bucket's threshold and alias share one 8-byte entry, so a draw touches one cache line.
 class AliasTable {
@@ -159,6 +163,10 @@ struct World {
   std::vector<std::uint32_t> administration_first_office;
   Traders traders;
   std::uint32_t declarants = 0;  // traders.declarants: declarant ids are 0 .. declarants-1
+  // [arrivals.ecommerce] (crsim/sim/ecommerce.h): traders ordinary_traders .. are the stream's
+  // consignees and declarants ecommerce_first_declarant .. its intermediaries (none when it is off).
+  std::uint32_t ordinary_traders = 0;
+  std::uint32_t ecommerce_first_declarant = 0;
   PhoenixFirmsLayout phoenix;
   // Per administration: alias table over its offices' office_weights (empty table = equal weights).
   std::vector<AliasTable> administration_office_table;
