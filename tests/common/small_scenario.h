@@ -15,9 +15,16 @@ std::string SmallScenarioToml();
 sim::ScenarioSpec SmallScenario(const std::vector<std::string>& overrides = {});
 
 // The small scenario with every fraud typology switched on (and what each needs: specific duties,
-// a relief threshold, additional duties on CN goods of nine chapters, transit countries), then the
-// overrides.
+// a relief threshold, additional duties on CN goods of nine chapters, transit countries) and four
+// fraud rings, then the overrides.
 sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides = {});
+
+// a followed by b (override lists are built up this way).
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b);
+
+// Overrides that leave only prohibited goods on (weight 1): no typology needs anything, so every
+// fraud attempt becomes a fraud and a fraud rate is exactly the configured one.
+std::vector<std::string> ProhibitedGoodsOnly();
 
 // scenarios/baseline.toml with overrides.
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides = {});

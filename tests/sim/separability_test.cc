@@ -29,16 +29,20 @@ TEST(Separability, NoTypologyIsSeparableByOneDeclaredFeatureUnderTheDefaults) {
   }
 }
 
-// With every typology on (the small scenario's full-fraud variant), neither an identifier nor a
-// declared feature separates any typology. (The baseline's origin misdeclaration, confined to the
-// few chapters under additional duties, reaches about 0.95 by hs_chapter on its ~40 frauds a
-// sample of 1M declarations holds: `crsim inspect-data scenarios/baseline.toml`.)
+// With every typology on (the small scenario's full-fraud variant, fraud rings included), neither an
+// identifier nor a declared feature separates any typology, the declarant included. The one
+// exception is the trader as a category for the ring typology: "ring" says who cheats, and a member
+// that cheats persistently is, in sample, its own label (docs/fraud.md, "Fraud rings"; the same
+// holds for phoenix identities, tests/sim/phoenix_test.cc). (The baseline's origin misdeclaration,
+// confined to the few chapters under additional duties, reaches about 0.95 by hs_chapter on its ~40
+// frauds a sample of 1M declarations holds: `crsim inspect-data scenarios/baseline.toml`.)
 TEST(Separability, NoTypologyIsSeparableByAFeatureOrAnIdentifierWithEveryTypologyOn) {
   const SeparabilityReport report = InspectData(testing::FullFraudScenario({"run.days=6"}));
   PrintReport(report);
-  ASSERT_EQ(report.typologies.size(), 6u);
+  ASSERT_EQ(report.typologies.size(), 7u);
   for (const TypologySeparability& typology : report.typologies) {
     for (const FeatureSeparability& feature : typology.features) {
+      if (typology.typology == "ring" && feature.feature == "trader (category)") continue;
       EXPECT_LE(feature.auc, kMaxAuc) << typology.typology << " by " << feature.feature;
     }
   }
