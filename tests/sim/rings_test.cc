@@ -10,6 +10,8 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cmath>
+#include <utility>
 #include <cstdio>
 #include <set>
 #include <string>
@@ -253,6 +255,60 @@ TEST(Rings, UndervaluationMovesToSmallerUnderstatementWhenLargeIsInspected) {
   EXPECT_GT(before[0], 0.5) << "before any experience the drawn level is kept most of the time";
   EXPECT_LT(after[0], 0.2);
   EXPECT_GT(after[1] + after[2], 0.8);
+}
+
+// The same through the generator, over 40 days: a price-anomaly control (inspect a declaration whose
+// unit value is below 45% of its code's median price, from declared values and the reference price
+// only) catches large understatement; adaptive fraudsters move their undervaluations to smaller
+// understatement. Against controls blind to the price (every declaration with probability 30%)
+// they do not. Returns the share of adaptive undervaluations at level 0 (understating most) in
+// days 0-4 and 35-39.
+std::pair<double, double> LargestUnderstatementShare(bool price_control) {
+  const ScenarioSpec spec = testing::SmallScenario(
+      {"fraud.adaptation.enabled=true", "fraud.adaptation.understatement_levels=3",
+       "fraud.adaptation.learning_rate=0.3", "fraud.misclassification.enabled=false"});
+  const World world = BuildWorld(spec);
+  Generator generator(world, spec);
+  AdaptiveFraudsters fraudsters(world, spec.fraud.adaptation, spec.fraud.undervaluation);
+  const CounterRandom random(99, 0);
+  data::DeclarationBatch batch;
+  InspectionOutcomes outcomes;
+  double first_large = 0, first_all = 0, last_large = 0, last_all = 0;
+  for (std::int64_t day = 0; day < 40; ++day) {
+    generator.GenerateDay(day, batch, 4096, &fraudsters);
+    const data::DeclaredView declared = batch.declared();
+    const data::TruthView truth = batch.truth();
+    outcomes.Reset(declared.size());
+    for (std::size_t i = 0; i < declared.size(); ++i) {
+      const float median_price = std::exp(world.catalogue.log_price_mean[declared.hs6[i]]);
+      const bool inspect =
+          price_control ? declared.unit_value[i] < 0.45f * median_price
+                        : UniformDouble(random.Block(Stream::kGenerate, static_cast<std::uint32_t>(day),
+                                                     static_cast<std::uint32_t>(i), 0)[0]) < 0.3;
+      outcomes.inspected[i] = inspect ? 1 : 0;
+      outcomes.detected[i] = inspect && truth.fraud_type[i] != 0 ? 1 : 0;
+      if ((truth.fraud_type[i] & data::kFraudUndervaluation) == 0 || !fraudsters.IsAdaptive(declared.trader[i])) continue;
+      const bool large = fraudsters.LevelOf(declared.declared_value[i] / truth.true_value[i]) == 0;
+      if (day < 5) {
+        first_all += 1;
+        first_large += large ? 1 : 0;
+      } else if (day >= 35) {
+        last_all += 1;
+        last_large += large ? 1 : 0;
+      }
+    }
+    fraudsters.Learn(declared, truth, outcomes);
+  }
+  return {first_large / first_all, last_large / last_all};
+}
+
+TEST(Rings, APriceControlMovesUndervaluationToSmallerUnderstatement) {
+  const auto [price_first, price_last] = LargestUnderstatementShare(true);
+  const auto [blind_first, blind_last] = LargestUnderstatementShare(false);
+  std::printf("undervaluations at the largest understatement: price control %.3f -> %.3f, blind control %.3f -> %.3f\n",
+              price_first, price_last, blind_first, blind_last);
+  EXPECT_LT(price_last, 0.5 * price_first);
+  EXPECT_GT(blind_last, 0.8 * blind_first);
 }
 
 TEST(Rings, GenerationAndMetricsAreIdenticalForOneAndTwoThreadsWithEverythingOn) {
