@@ -29,7 +29,7 @@ std::uint32_t SoftmaxPick(const float* utility, std::uint32_t count, double temp
 }
 
 constexpr std::uint32_t kMaxOptions = 1024;  // offices per administration (<= 1000) and portfolio slots (<= 100)
-constexpr std::uint32_t kMaxLevels = 16;     // fraud.adaptation.understatement_levels (<= 16 by validation)
+constexpr std::uint32_t kMaxLevels = 16;     // understatement levels (<= 16 by validation) and routes (2)
 
 }  // namespace
 
@@ -112,6 +112,7 @@ AdaptiveFraudsters::AdaptiveFraudsters(const World& world, const AdaptationSpec&
     }
   }
   level_belief_.assign(learners * levels_, prior);
+  route_belief_.assign(learners * 2, prior);
   detection_belief_.assign(learners, 1.0f);
 }
 
@@ -147,9 +148,10 @@ AdaptiveFraudsters::Choice AdaptiveFraudsters::Choose(std::uint32_t trader, std:
   return {static_cast<std::uint16_t>(first_office + office), slot, false};
 }
 
-AdaptiveFraudsters::LevelChoice AdaptiveFraudsters::ChooseLevel(std::uint32_t trader, std::uint16_t office,
-                                                                std::uint32_t slot, std::uint32_t usual_level,
-                                                                std::uint32_t word) const {
+AdaptiveFraudsters::LevelChoice AdaptiveFraudsters::ChooseVariant(std::uint32_t trader, std::uint16_t office,
+                                                                  std::uint32_t slot, const float* belief,
+                                                                  const float* gain, std::uint32_t count,
+                                                                  std::uint32_t usual, std::uint32_t word) const {
   const auto k = static_cast<std::size_t>(trader_slot_[trader]);
   const std::uint32_t l = learner_[k];
   const float where = office_belief_[OfficeIndex(trader, office)] + hs_belief_[hs_index_[k * world_.traders.portfolio_hs6_width + slot]];
@@ -157,12 +159,26 @@ AdaptiveFraudsters::LevelChoice AdaptiveFraudsters::ChooseLevel(std::uint32_t tr
   const auto penalty = static_cast<float>(spec_.penalty_per_detection);
   const auto switching = static_cast<float>(spec_.switching_cost);
   float utility[kMaxLevels];
-  for (std::uint32_t v = 0; v < levels_; ++v) {
-    const float caught = detection * (where + level_belief_[l * levels_ + v]) / 3.0f;
-    utility[v] = level_gain_[v] * (1.0f - caught) - caught * penalty - (v == usual_level ? 0.0f : switching);
+  for (std::uint32_t v = 0; v < count; ++v) {
+    const float caught = detection * (where + belief[v]) / 3.0f;
+    const float option_gain = gain == nullptr ? 1.0f : gain[v];
+    utility[v] = option_gain * (1.0f - caught) - caught * penalty - (v == usual ? 0.0f : switching);
   }
-  const std::uint32_t level = SoftmaxPick(utility, levels_, spec_.temperature, word);
-  return {level, utility[level] <= 0.0f};
+  const std::uint32_t pick = SoftmaxPick(utility, count, spec_.temperature, word);
+  return {pick, utility[pick] <= 0.0f};
+}
+
+AdaptiveFraudsters::LevelChoice AdaptiveFraudsters::ChooseLevel(std::uint32_t trader, std::uint16_t office,
+                                                                std::uint32_t slot, std::uint32_t usual_level,
+                                                                std::uint32_t word) const {
+  return ChooseVariant(trader, office, slot, &level_belief_[LearnerOf(trader) * levels_], level_gain_.data(), levels_,
+                       usual_level, word);
+}
+
+AdaptiveFraudsters::LevelChoice AdaptiveFraudsters::ChooseRoute(std::uint32_t trader, std::uint16_t office,
+                                                                std::uint32_t slot, std::uint32_t usual_route,
+                                                                std::uint32_t word) const {
+  return ChooseVariant(trader, office, slot, &route_belief_[LearnerOf(trader) * 2], nullptr, 2, usual_route, word);
 }
 
 std::uint32_t AdaptiveFraudsters::LevelOf(float factor) const {
@@ -195,6 +211,11 @@ void AdaptiveFraudsters::Learn(const data::DeclaredView& declared, const data::T
     if (levels_ > 1 && (truth.fraud_type[row] & data::kFraudUndervaluation) != 0) {
       float& level = level_belief_[l * levels_ + LevelOf(declared.declared_value[row] / truth.true_value[row])];
       level += rate * (inspected - level);
+    }
+    if (spec_.choose_route && (truth.fraud_type[row] & data::kFraudOriginMisdeclaration) != 0 &&
+        declared.departure[row] != truth.true_origin[row]) {  // a revealing route was not chosen: not learnt
+      float& route = route_belief_[l * 2 + (declared.departure[row] != declared.origin[row] ? 1u : 0u)];
+      route += rate * (inspected - route);
     }
     if (inspected > 0.0f) {
       float& detection = detection_belief_[l];

@@ -204,6 +204,13 @@ float Generator::ChooseUnderstatement(const AdaptiveFraudsters& fraudsters, std:
   return (static_cast<float>(choice.level) + (scaled - static_cast<float>(usual))) / static_cast<float>(levels);
 }
 
+int Generator::ChooseRoute(const AdaptiveFraudsters& fraudsters, std::uint32_t trader, std::uint16_t office,
+                           std::uint32_t slot, std::uint32_t indirect_word, std::uint32_t word) const {
+  const std::uint32_t usual = UniformDouble(indirect_word) < spec_.arrivals.indirect_route_share ? 1 : 0;
+  const AdaptiveFraudsters::LevelChoice choice = fraudsters.ChooseRoute(trader, office, slot, usual, word);
+  return choice.deterred ? -1 : static_cast<int>(choice.level);
+}
+
 void Generator::ApplyActor(std::uint32_t day_word, std::uint32_t record, std::uint32_t trader, std::uint8_t actor,
                            std::int32_t& registration_day, double& fraud_rate, std::uint32_t& declarant) const {
   const FraudSpec& fraud = spec_.fraud;
@@ -253,10 +260,13 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   bool attempt = UniformDouble(cheat[0]) < fraud_rate;
   bool deterred = false;
   std::uint32_t level_word = 0;  // an adaptive undervaluation's choice of level (block 4, word 2)
+  std::uint32_t route_word = 0;  // an adaptive transshipment's choice of route (block 4, word 3)
+  int chosen_route = -1;         // that choice: 0 direct, 1 via a hub; -1 = drawn as usual
   if (attempt && fraudsters != nullptr && attributes.fraud_prone) {
     // An adaptive fraudster moves its attempt where it believes controls are fewer, or gives up.
     const RandomBlock choose = random_.Block(Stream::kGenerate, day_word, record, 4);
     level_word = choose[2];
+    route_word = choose[3];
     const AdaptiveFraudsters::Choice choice = fraudsters->Choose(trader, office, hs6_slot, choose[0], choose[1]);
     deterred = choice.deterred;
     attempt = !deterred;
@@ -348,6 +358,15 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
                                                             UniformIndex(cheat[3], additional->transit_end -
                                                                                        additional->transit_begin)];
           route_revealed = UniformFloat(route[3]) < route_reveal_probability_;
+          if (fraudsters != nullptr && attributes.fraud_prone && fraudsters->chooses_route()) [[unlikely]] {
+            chosen_route = ChooseRoute(*fraudsters, trader, office, hs6_slot, route[0], route_word);
+            if (chosen_route < 0) {  // deterred: the consignment is declared honestly
+              deterred = true;
+              fraud_type = 0;
+              declared_origin = origin;
+              route_revealed = false;
+            }
+          }
           break;
         case data::kFraudQuantityMisdeclaration:
           declared_quantity = quantity * (quantity_factor_min_ + quantity_factor_span_ * magnitude);
@@ -372,7 +391,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   std::uint16_t departure = declared_origin;
   if (route_revealed) {
     departure = origin;
-  } else if (UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
+  } else if (chosen_route >= 0 ? chosen_route == 1 : UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
     const std::uint32_t hub = country_table_.Sample(route[1], route[2]);
     departure = static_cast<std::uint16_t>(hub_country_.empty() ? hub : hub_country_[hub]);
   }

@@ -102,7 +102,7 @@ constexpr std::string_view kRingsKeys[] = {"enabled",    "rings",      "members_
                                            "fraud_rate", "declarant_share"};
 constexpr std::string_view kAdaptationKeys[] = {"enabled",     "learning_rate", "switching_cost", "penalty_per_detection",
                                                 "temperature", "prior_inspection_probability",
-                                                "across_administrations", "understatement_levels"};
+                                                "across_administrations", "understatement_levels", "choose_route"};
 // Offices an adaptive fraudster can choose among (AdaptiveFraudsters keeps their utilities on the stack).
 constexpr std::int64_t kMaxAdaptiveOffices = 1024;
 // Understatement levels of an adaptive undervaluation (AdaptiveFraudsters keeps one belief per level).
@@ -1225,6 +1225,7 @@ class ScenarioValidator {
                adaptation.prior_inspection_probability, Between(0, 1));
     ReadInt(adaptation_table, adaptation_path, "understatement_levels", adaptation.understatement_levels, 1,
             kMaxUnderstatementLevels);
+    ReadBool(adaptation_table, adaptation_path, "choose_route", adaptation.choose_route);
     const Field across = ReadBool(adaptation_table, adaptation_path, "across_administrations", adaptation.across_administrations);
     if (across.node != nullptr && across.ok && adaptation.across_administrations) {
       std::int64_t offices = 0;

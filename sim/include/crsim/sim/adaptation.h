@@ -26,8 +26,14 @@
 // unit of U) and v0 the level the consignment's drawn factor falls in (its position within the
 // level is kept). When U of the pick is <= 0 the trader declares honestly (deterrence).
 //
+// Route (fraud.adaptation.choose_route): a transshipment's declared route, direct (departure = the
+// declared transit country) or via a hub, is chosen the same way with b_route[r] and g_r = 1 (the
+// route does not change the duty evaded); v0 is the route the consignment drew. A route that
+// reveals the true origin (route_reveal_probability) still does, whatever the choice.
+//
 // Learning: after each day's inspections, every fraud of a fraud-prone trader moves the beliefs of
-// its office and HS code (and of its level, for an undervaluation) toward what happened to it (1
+// its office and HS code (and of its level, for an undervaluation; of its route, for a
+// transshipment whose route did not reveal its origin) toward what happened to it (1
 // inspected, 0 not) by learning_rate, and an inspected one moves d toward 1 (detected) or 0. This is
 // the fraudster's own information (it knows which of its declarations were fraudulent and which were
 // inspected or caught), never the risk engine's. The update runs sequentially in row order, so
@@ -80,6 +86,13 @@ class AdaptiveFraudsters {
   LevelChoice ChooseLevel(std::uint32_t trader, std::uint16_t office, std::uint32_t slot, std::uint32_t usual_level,
                           std::uint32_t word) const;
   std::uint32_t levels() const { return levels_; }
+
+  // The declared route of a transshipment (origin misdeclaration) of `trader` lodged at (office,
+  // slot) with fraud.adaptation.choose_route: 0 direct (departure = the declared transit country),
+  // 1 via a hub; given the route the consignment drew and one uniform word.
+  LevelChoice ChooseRoute(std::uint32_t trader, std::uint16_t office, std::uint32_t slot, std::uint32_t usual_route,
+                          std::uint32_t word) const;
+  bool chooses_route() const { return spec_.choose_route; }
   // The level of an undervaluation factor (declared / true value), clamped to 0 .. levels() - 1.
   std::uint32_t LevelOf(float factor) const;
 
@@ -103,6 +116,10 @@ class AdaptiveFraudsters {
   // Where the belief of `trader`'s learner about `office` (a global index in the trader's range) is
   // in office_belief_; the trader's other offices follow it in order.
   std::size_t OfficeIndex(std::uint32_t trader, std::uint32_t office) const;
+  // Softmax over `count` options of one more dimension (understatement level, route) at (office,
+  // slot): U_v = gain_v (1 - q_v) - q_v penalty - switching [v != usual], q_v = d (b_o + b_j + belief_v) / 3.
+  LevelChoice ChooseVariant(std::uint32_t trader, std::uint16_t office, std::uint32_t slot, const float* belief,
+                            const float* gain, std::uint32_t count, std::uint32_t usual, std::uint32_t word) const;
   // Expected gain of each level (g_v above).
   std::vector<float> level_gain_;
 
@@ -118,6 +135,7 @@ class AdaptiveFraudsters {
   std::vector<float> office_belief_;
   std::vector<float> hs_belief_;
   std::vector<float> level_belief_;           // [l * levels_ + v]
+  std::vector<float> route_belief_;           // [l * 2 + r], r = 0 direct, 1 via a hub
   std::vector<float> detection_belief_;       // [l]
 };
 

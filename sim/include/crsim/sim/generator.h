@@ -15,7 +15,8 @@
 //            transshipment's route reveals its true origin;
 //   block 4: only for a fraud attempt of a fraud-prone trader when fraud.adaptation is on: the
 //            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose),
-//            and with understatement_levels > 1 that of an undervaluation's level (word 2);
+//            with understatement_levels > 1 that of an undervaluation's level (word 2), and with
+//            choose_route that of a transshipment's route (word 3);
 //   block 5: only when arrivals.transport_modes or some administration's office_weights are given
 //            (calibrated scenarios): the transport mode (alias over its weights), and the office of a
 //            declaration lodged away from the home office (alias over the office weights).
@@ -116,6 +117,10 @@ class Generator {
   [[gnu::noinline]] float ChooseUnderstatement(const AdaptiveFraudsters& fraudsters, std::uint32_t trader,
                                                std::uint16_t office, std::uint32_t slot, float magnitude,
                                                std::uint32_t word) const;
+  // An adaptive transshipment's declared route (block 4 word 3): 0 direct, 1 via a hub, -1 deterred;
+  // the route it drew (block 3 word 0) is the usual one.
+  [[gnu::noinline]] int ChooseRoute(const AdaptiveFraudsters& fraudsters, std::uint32_t trader, std::uint16_t office,
+                                    std::uint32_t slot, std::uint32_t indirect_word, std::uint32_t word) const;
   // A phoenix identity's registration day and fraud rate, a ring member's fraud rate and declarant
   // (block 7), out of line for the same reason.
   [[gnu::noinline]] void ApplyActor(std::uint32_t day_word, std::uint32_t record, std::uint32_t trader, std::uint8_t actor,

@@ -189,6 +189,7 @@ struct AdaptationSpec {
   double prior_inspection_probability = 0.05; // belief about an option before any experience of it; 0..1
   bool across_administrations = false;       // true: a fraud may be lodged at any office of any administration (port shopping); false: its own administration's
   std::int64_t understatement_levels = 1;    // undervaluation: the factor range split into this many levels, chosen by belief (1 = no choice); 1..16
+  bool choose_route = false;                 // transshipment: declare a direct route or one via a hub by belief (false: as drawn)
 };
 
 // [fraud.phoenix]: shell importers (docs/fraud.md, "Phoenix importers"). `firms` fraud
