@@ -1,9 +1,10 @@
 // Micro-benchmark of the generator: declarations generated per second, with fraud and truth.
 //   BM_Generate/threads:T/rows:N             N = 1K .. 16M rows of one day of the baseline world
 //                                            (all six typologies on, modest weights), T threads
-//   BM_Generate/full_fraud/threads:T/rows:N  the same world with every typology on and fraud rates
+//   BM_Generate/full_fraud/threads:T/rows:N  the same world with every typology on, fraud rates
 //                                            raised (fraud-prone 0.6, honest 0.02: ~7% of records
-//                                            take the fraud branch instead of ~3%)
+//                                            take the fraud branch instead of ~3%) and 20 fraud
+//                                            rings of 3-10 members (their records draw a declarant)
 // The world (60 000 traders, 1920 HS6 codes) is built once, outside the timing loop. The batch is
 // allocated by an untimed first pass and reused across iterations, as in a simulation, so timed
 // iterations allocate nothing.
@@ -32,7 +33,8 @@ struct BaselineWorld {
 
 const BaselineWorld& Baseline(bool full_fraud) {
   static const BaselineWorld baseline;
-  static const BaselineWorld full({"fraud.fraud_prone_rate=0.6", "fraud.honest_rate=0.02"});
+  static const BaselineWorld full({"fraud.fraud_prone_rate=0.6", "fraud.honest_rate=0.02", "fraud.rings.enabled=true",
+                                   "fraud.rings.rings=20", "fraud.rings.members_max=10", "fraud.rings.fraud_rate=0.6"});
   return full_fraud ? full : baseline;
 }
 

@@ -30,6 +30,7 @@ void AppendEcommerceParties(const ScenarioSpec& spec, const CounterRandom& rando
   traders.portfolio_origin.resize(total * traders.portfolio_origin_width, 0);
   traders.declarant.resize(total, world.ecommerce_first_declarant);
   if (!traders.phoenix_firm.empty()) traders.phoenix_firm.resize(total, -1);
+  if (!traders.ring.empty()) traders.ring.resize(total, -1);
   std::vector<double> administration_weights;
   for (const AdministrationSpec& administration : spec.administrations) {
     administration_weights.push_back(administration.trade_share);

@@ -70,7 +70,7 @@ ExperimentResult RunExperiment(const ScenarioSpec& spec, std::uint32_t replicati
     const StrategyInstanceSpec instance = FindStrategyInstance(spec, name);
     states.push_back({MakeStrategy(instance, spec),
                       std::make_unique<ExchangeEngines>(world, spec, instance, replication),
-                      spec.fraud.adaptation.enabled ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation)
+                      spec.fraud.adaptation.enabled ? std::make_unique<AdaptiveFraudsters>(world, spec.fraud.adaptation, spec.fraud.undervaluation)
                                                     : nullptr,
                       spec.fraud.phoenix.enabled ? std::make_unique<PhoenixFirms>(world, spec.fraud.phoenix) : nullptr,
                       std::make_unique<ControlDesk>(world, spec)});

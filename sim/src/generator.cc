@@ -32,7 +32,8 @@ Generator::Generator(const World& world, const ScenarioSpec& spec, std::uint32_t
         traders.home_office[t],
         static_cast<std::uint16_t>(traders.declarant[t]),
         traders.fraud_prone[t],
-        static_cast<std::uint8_t>(!traders.phoenix_firm.empty() && traders.phoenix_firm[t] >= 0)};
+        static_cast<std::uint8_t>((!traders.phoenix_firm.empty() && traders.phoenix_firm[t] >= 0 ? data::kFraudPhoenix : 0) |
+                                  (!traders.ring.empty() && traders.ring[t] >= 0 ? data::kFraudRing : 0))};
   }
   if (spec.fraud.phoenix.enabled) own_phoenix_ = std::make_unique<PhoenixFirms>(world, spec.fraud.phoenix);
   const FraudSpec& fraud = spec.fraud;
@@ -216,6 +217,40 @@ void Generator::DrawCalibrated(std::uint32_t day_word, std::uint32_t record, std
   }
 }
 
+float Generator::ChooseUnderstatement(const AdaptiveFraudsters& fraudsters, std::uint32_t trader, std::uint16_t office,
+                                      std::uint32_t slot, float magnitude, std::uint32_t word) const {
+  const std::uint32_t levels = fraudsters.levels();
+  const float scaled = magnitude * static_cast<float>(levels);
+  const std::uint32_t usual = std::min(levels - 1, static_cast<std::uint32_t>(scaled));
+  const AdaptiveFraudsters::LevelChoice choice = fraudsters.ChooseLevel(trader, office, slot, usual, word);
+  if (choice.deterred) return -1.0f;
+  // The drawn position within its level is kept at the chosen level.
+  return (static_cast<float>(choice.level) + (scaled - static_cast<float>(usual))) / static_cast<float>(levels);
+}
+
+int Generator::ChooseRoute(const AdaptiveFraudsters& fraudsters, std::uint32_t trader, std::uint16_t office,
+                           std::uint32_t slot, std::uint32_t indirect_word, std::uint32_t word) const {
+  const std::uint32_t usual = UniformDouble(indirect_word) < spec_.arrivals.indirect_route_share ? 1 : 0;
+  const AdaptiveFraudsters::LevelChoice choice = fraudsters.ChooseRoute(trader, office, slot, usual, word);
+  return choice.deterred ? -1 : static_cast<int>(choice.level);
+}
+
+void Generator::ApplyActor(std::uint32_t day_word, std::uint32_t record, std::uint32_t trader, std::uint8_t actor,
+                           std::int32_t& registration_day, double& fraud_rate, std::uint32_t& declarant) const {
+  const FraudSpec& fraud = spec_.fraud;
+  if (actor & data::kFraudPhoenix) {
+    registration_day = phoenix_->RegistrationDay(trader);
+    fraud_rate = fraud.phoenix.fraud_rate;
+  }
+  if (actor & data::kFraudRing) {
+    fraud_rate = fraud.rings.fraud_rate;
+    const RandomBlock words = random_.Block(Stream::kGenerate, day_word, record, 7);
+    if (UniformDouble(words[0]) < fraud.rings.declarant_share) {
+      declarant = world_.rings.declarant[static_cast<std::size_t>(world_.traders.ring[trader])];
+    }
+  }
+}
+
 bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trader, const RandomBlock& pick,
                            data::DeclaredColumns& declared, data::TruthColumns& truth,
                            const AdaptiveFraudsters* fraudsters) const {
@@ -242,15 +277,20 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   }
   std::int32_t registration_day = attributes.registration_day;
   double fraud_rate = attributes.fraud_prone ? fraud.fraud_prone_rate : fraud.honest_rate;
-  if (attributes.phoenix) [[unlikely]] {
-    registration_day = phoenix_->RegistrationDay(trader);
-    fraud_rate = fraud.phoenix.fraud_rate;
+  std::uint32_t declarant = attributes.declarant;
+  if (attributes.actor != 0) [[unlikely]] {
+    ApplyActor(day_word, record, trader, attributes.actor, registration_day, fraud_rate, declarant);
   }
   bool attempt = UniformDouble(cheat[0]) < fraud_rate;
   bool deterred = false;
+  std::uint32_t level_word = 0;  // an adaptive undervaluation's choice of level (block 4, word 2)
+  std::uint32_t route_word = 0;  // an adaptive transshipment's choice of route (block 4, word 3)
+  int chosen_route = -1;         // that choice: 0 direct, 1 via a hub; -1 = drawn as usual
   if (attempt && fraudsters != nullptr && attributes.fraud_prone) {
     // An adaptive fraudster moves its attempt where it believes controls are fewer, or gives up.
     const RandomBlock choose = random_.Block(Stream::kGenerate, day_word, record, 4);
+    level_word = choose[2];
+    route_word = choose[3];
     const AdaptiveFraudsters::Choice choice = fraudsters->Choose(trader, office, hs6_slot, choose[0], choose[1]);
     deterred = choice.deterred;
     attempt = !deterred;
@@ -321,9 +361,19 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
       // cheat[2] is the chosen typology's magnitude, cheat[3] its choice of target.
       const float magnitude = UniformFloat(cheat[2]);
       switch (fraud_type) {
-        case data::kFraudUndervaluation:
-          declared_value = true_value * (undervaluation_factor_min_ + undervaluation_factor_span_ * magnitude);
+        case data::kFraudUndervaluation: {
+          float position = magnitude;
+          if (fraudsters != nullptr && attributes.fraud_prone && fraudsters->levels() > 1) [[unlikely]] {
+            position = ChooseUnderstatement(*fraudsters, trader, office, hs6_slot, magnitude, level_word);
+            if (position < 0.0f) {  // deterred: the consignment is declared honestly
+              deterred = true;
+              fraud_type = 0;
+              break;
+            }
+          }
+          declared_value = true_value * (undervaluation_factor_min_ + undervaluation_factor_span_ * position);
           break;
+        }
         case data::kFraudMisclassification:
           declared_hs6 = catalogue.misclassification_targets[targets_begin + UniformIndex(cheat[3], targets)];
           break;
@@ -332,6 +382,15 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
                                                             UniformIndex(cheat[3], additional->transit_end -
                                                                                        additional->transit_begin)];
           route_revealed = UniformFloat(route[3]) < route_reveal_probability_;
+          if (fraudsters != nullptr && attributes.fraud_prone && fraudsters->chooses_route()) [[unlikely]] {
+            chosen_route = ChooseRoute(*fraudsters, trader, office, hs6_slot, route[0], route_word);
+            if (chosen_route < 0) {  // deterred: the consignment is declared honestly
+              deterred = true;
+              fraud_type = 0;
+              declared_origin = origin;
+              route_revealed = false;
+            }
+          }
           break;
         case data::kFraudQuantityMisdeclaration:
           declared_quantity = quantity * (quantity_factor_min_ + quantity_factor_span_ * magnitude);
@@ -345,7 +404,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
           break;
         }
       }
-      if (attributes.phoenix) fraud_type |= data::kFraudPhoenix;
+      if (fraud_type != 0) fraud_type |= attributes.actor;
       duty_evaded = static_cast<float>(DutyOwed(world_, true_hs6, origin, true_value, quantity) -
                                        DutyOwed(world_, declared_hs6, declared_origin, declared_value,
                                                 declared_quantity));
@@ -356,7 +415,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   std::uint16_t departure = declared_origin;
   if (route_revealed) {
     departure = origin;
-  } else if (UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
+  } else if (chosen_route >= 0 ? chosen_route == 1 : UniformDouble(route[0]) < spec_.arrivals.indirect_route_share) {
     const std::uint32_t hub = country_table_.Sample(route[1], route[2]);
     departure = static_cast<std::uint16_t>(hub_country_.empty() ? hub : hub_country_[hub]);
   }
@@ -364,7 +423,7 @@ bool Generator::FillRecord(std::int64_t day, std::size_t row, std::uint32_t trad
   StoreRecord(day, row,
               DeclarationRecord{trader, office, declared_hs6, catalogue.chapter[declared_hs6], declared_origin,
                                 declared_value, declared_quantity, static_cast<float>(day - registration_day),
-                                attributes.declarant, departure, fraud_type, true_value, true_hs6, duty_evaded,
+                                declarant, departure, fraud_type, true_value, true_hs6, duty_evaded,
                                 quantity, origin, severity},
               declared, truth);
   if (calibrated_) declared.transport_mode[row] = transport_mode;  // else FillRows zeroes the chunk

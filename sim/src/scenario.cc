@@ -104,15 +104,19 @@ constexpr std::string_view kTraderKeys[] = {"count",
 constexpr std::string_view kFraudKeys[] = {"fraud_prone_rate",        "honest_rate",      "undervaluation",
                                            "misclassification",       "origin_misdeclaration",
                                            "quantity_misdeclaration", "prohibited_goods", "low_value_splitting",
-                                           "phoenix",                 "adaptation"};
+                                           "phoenix",                 "rings",            "adaptation"};
 constexpr std::string_view kPhoenixKeys[] = {"enabled",        "firms",          "identities_per_firm",
                                              "volume_share",   "fraud_rate",     "lifetime_days",
                                              "shelf_days_max", "complicit_declarants", "declarant_loyalty"};
+constexpr std::string_view kRingsKeys[] = {"enabled",    "rings",      "members_min",    "members_max",
+                                           "fraud_rate", "declarant_share"};
 constexpr std::string_view kAdaptationKeys[] = {"enabled",     "learning_rate", "switching_cost", "penalty_per_detection",
                                                 "temperature", "prior_inspection_probability",
-                                                "across_administrations"};
+                                                "across_administrations", "understatement_levels", "choose_route"};
 // Offices an adaptive fraudster can choose among (AdaptiveFraudsters keeps their utilities on the stack).
 constexpr std::int64_t kMaxAdaptiveOffices = 1024;
+// Understatement levels of an adaptive undervaluation (AdaptiveFraudsters keeps one belief per level).
+constexpr std::int64_t kMaxUnderstatementLevels = 16;
 constexpr std::string_view kUndervaluationKeys[] = {"enabled", "weight", "factor_min", "factor_max"};
 constexpr std::string_view kMisclassificationKeys[] = {"enabled", "weight"};
 constexpr std::string_view kOriginMisdeclarationKeys[] = {"enabled", "weight", "transit_countries",
@@ -180,6 +184,7 @@ constexpr TableKeys kTablesWithValues[] = {
     {"[fraud.prohibited_goods]", kProhibitedGoodsKeys},
     {"[fraud.low_value_splitting]", kLowValueSplittingKeys},
     {"[fraud.phoenix]", kPhoenixKeys},
+    {"[fraud.rings]", kRingsKeys},
     {"[fraud.adaptation]", kAdaptationKeys},
     {"[inspection.detection_probability]", kDetectionProbabilityKeys},
     {"[risk]", kRiskKeys},
@@ -1276,6 +1281,33 @@ class ScenarioValidator {
             spec.traders.declarants);
     ReadDouble(phoenix_table, phoenix_path, "declarant_loyalty", phoenix.declarant_loyalty, Between(0, 1));
 
+    RingsSpec& rings = fraud.rings;
+    const std::string rings_path = JoinKey("fraud", "rings");
+    const toml::table* rings_table = table == nullptr ? nullptr : SubTable(*table, "fraud", "rings", kRingsKeys);
+    ReadBool(rings_table, rings_path, "enabled", rings.enabled);
+    const Field ring_count = ReadInt(rings_table, rings_path, "rings", rings.rings, 1, 10000);
+    const Field members_min = ReadInt(rings_table, rings_path, "members_min", rings.members_min, 1, 10000);
+    const Field members_max = ReadInt(rings_table, rings_path, "members_max", rings.members_max, 1, 10000);
+    ReadDouble(rings_table, rings_path, "fraud_rate", rings.fraud_rate, Between(0, 1));
+    ReadDouble(rings_table, rings_path, "declarant_share", rings.declarant_share, Between(0, 1));
+    if (rings_table != nullptr && members_min.ok && members_max.ok) {
+      if (rings.members_min > rings.members_max) {
+        Report(FirstPresent({members_max.node, members_min.node}, *rings_table), JoinKey(rings_path, "members_max"),
+               fmt::format("must be at least {} ({}), got {}", JoinKey(rings_path, "members_min"), rings.members_min,
+                           rings.members_max));
+      } else if (rings.enabled && ring_count.ok) {
+        // Members are drawn among the fraud-prone traders; asking for at most half of those expected
+        // leaves enough whatever the draw of profiles.
+        const double available = static_cast<double>(spec.traders.count) * spec.traders.fraud_prone_share / 2.0;
+        if (static_cast<double>(rings.rings * rings.members_max) > available) {
+          Report(FirstPresent({members_max.node, ring_count.node}, *rings_table), JoinKey(rings_path, "members_max"),
+                 fmt::format("rings x members_max ({} x {}) must be at most half the fraud-prone traders expected "
+                             "(traders.count x traders.fraud_prone_share / 2 = {:.0f})",
+                             rings.rings, rings.members_max, available));
+        }
+      }
+    }
+
     AdaptationSpec& adaptation = fraud.adaptation;
     const std::string adaptation_path = JoinKey("fraud", "adaptation");
     const toml::table* adaptation_table =
@@ -1287,6 +1319,9 @@ class ScenarioValidator {
     ReadDouble(adaptation_table, adaptation_path, "temperature", adaptation.temperature, GreaterThan(0));
     ReadDouble(adaptation_table, adaptation_path, "prior_inspection_probability",
                adaptation.prior_inspection_probability, Between(0, 1));
+    ReadInt(adaptation_table, adaptation_path, "understatement_levels", adaptation.understatement_levels, 1,
+            kMaxUnderstatementLevels);
+    ReadBool(adaptation_table, adaptation_path, "choose_route", adaptation.choose_route);
     const Field across = ReadBool(adaptation_table, adaptation_path, "across_administrations", adaptation.across_administrations);
     if (across.node != nullptr && across.ok && adaptation.across_administrations) {
       std::int64_t offices = 0;

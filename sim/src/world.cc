@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -23,6 +25,8 @@ enum WorldEntity : std::uint32_t {
   kDeclarantEntity = 6,     // a trader's declarant: counter (kDeclarantEntity, trader, 0)
   kPhoenixEntity = 7,       // phoenix layout: (kPhoenixEntity, identity, 0) place and shelf time,
                             // (kPhoenixEntity, 0xFFFFFFFF - j, 0) complicit declarant j
+  kRingEntity = 8,          // rings: (kRingEntity, k, 0) step k of the members' draw,
+                            // (kRingEntity, 0xFFFFFFFF - r, 0) size and declarant of ring r
 };
 
 }  // namespace
@@ -428,6 +432,49 @@ double DutyOwed(const World& world, std::uint32_t hs6, std::uint16_t origin, dou
   return ad_valorem * value + static_cast<double>(catalogue.specific_duty[hs6]) * quantity;
 }
 
+namespace {
+
+// Fraud rings: ring r has U{members_min..members_max} members drawn without replacement (a partial
+// Fisher-Yates shuffle) among the fraud-prone ordinary traders (not phoenix identities), whatever
+// their volume, and a complicit declarant drawn uniformly among all declarants (it keeps its other
+// clients). Runs after the phoenix identities are placed, so indices are final.
+void AssignRings(const ScenarioSpec& spec, const CounterRandom& random, World& world) {
+  const RingsSpec& rings = spec.fraud.rings;
+  if (!rings.enabled) return;
+  Traders& traders = world.traders;
+  std::vector<std::uint32_t> candidates;
+  for (std::uint32_t i = 0; i < traders.size(); ++i) {
+    if (traders.fraud_prone[i] && (traders.phoenix_firm.empty() || traders.phoenix_firm[i] < 0)) candidates.push_back(i);
+  }
+  RingsLayout& layout = world.rings;
+  traders.ring.assign(traders.size(), -1);
+  layout.member_offsets.push_back(0);
+  const auto span = static_cast<std::uint32_t>(rings.members_max - rings.members_min + 1);
+  std::uint32_t drawn = 0;
+  for (std::uint32_t r = 0; r < static_cast<std::uint32_t>(rings.rings); ++r) {
+    const RandomBlock ring_words = random.Block(Stream::kWorld, kRingEntity, 0xFFFFFFFFu - r, 0);
+    const std::uint32_t members = static_cast<std::uint32_t>(rings.members_min) + UniformIndex(ring_words[0], span);
+    layout.declarant.push_back(UniformIndex(ring_words[1], world.declarants));
+    for (std::uint32_t m = 0; m < members; ++m, ++drawn) {
+      if (drawn >= candidates.size()) {
+        // The scenario reader asks for at most half the expected fraud-prone traders; running out
+        // needs an absurdly unlucky draw of profiles.
+        std::fprintf(stderr, "%s:%d: fraud.rings needs more fraud-prone traders than the world has (%zu)\n", __FILE__,
+                     __LINE__, candidates.size());
+        std::abort();
+      }
+      const RandomBlock words = random.Block(Stream::kWorld, kRingEntity, drawn, 0);
+      const std::uint32_t pick = drawn + UniformIndex(words[0], static_cast<std::uint32_t>(candidates.size()) - drawn);
+      std::swap(candidates[drawn], candidates[pick]);
+      layout.member.push_back(candidates[drawn]);
+      traders.ring[candidates[drawn]] = static_cast<std::int32_t>(r);
+    }
+    layout.member_offsets.push_back(static_cast<std::uint32_t>(layout.member.size()));
+  }
+}
+
+}  // namespace
+
 World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   const CounterRandom random(spec.run.seed, replication);
   World world;
@@ -469,6 +516,7 @@ World BuildWorld(const ScenarioSpec& spec, std::uint32_t replication) {
   }
   world.traders = BuildTraders(spec, world, random);
   AssignDeclarantsAndPhoenix(spec, random, world);
+  AssignRings(spec, random, world);  // among ordinary traders, a ring declarant among ordinary declarants
   AppendEcommerceParties(spec, random, world);
   return world;
 }

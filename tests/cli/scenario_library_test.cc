@@ -38,7 +38,8 @@ TEST(ScenarioLibraryTest, EveryShippedScenarioValidatesAndRunsTwoSmallDays) {
   const std::vector<std::filesystem::path> scenarios = ShippedScenarios();
   // The library of scenarios/README.md; a file removed or renamed fails here.
   for (const char* name : {"baseline", "channels", "adaptive_fraud", "ml_selection", "random_controls", "capacity_cut",
-                           "aeo_programme", "priority_control_area", "ecommerce_surge", "information_exchange", "phoenix_importers"}) {
+                           "aeo_programme", "priority_control_area", "ecommerce_surge", "information_exchange", "phoenix_importers",
+                           "fraud_rings"}) {
     EXPECT_TRUE(std::filesystem::exists(std::string(CRSIM_SOURCE_DIR) + "/scenarios/" + name + ".toml")) << name;
   }
   const std::filesystem::path root =

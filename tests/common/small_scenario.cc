@@ -79,6 +79,14 @@ sim::ScenarioSpec FullFraudScenario(const std::vector<std::string>& overrides) {
       "fraud.prohibited_goods.weight=0.1",
       "fraud.low_value_splitting.enabled=true",
       "fraud.low_value_splitting.weight=0.3",
+      // Rings of fraud-prone traders cheating at the fraud-prone rate (so rates by profile hold),
+      // 30% of their declarations through the ring's declarant.
+      "fraud.rings.enabled=true",
+      "fraud.rings.rings=4",
+      "fraud.rings.members_min=3",
+      "fraud.rings.members_max=8",
+      "fraud.rings.fraud_rate=0.3",
+      "fraud.rings.declarant_share=0.3",
   };
   all.insert(all.end(), overrides.begin(), overrides.end());
   return SmallScenario(all);
@@ -99,6 +107,16 @@ std::vector<std::string> EcommerceStreamOverrides() {
       "arrivals.ecommerce.value_log_sd=0.8",
       "arrivals.ecommerce.fraud_rate=0.1",
   };
+}
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<std::string> ProhibitedGoodsOnly() {
+  return {"fraud.undervaluation.enabled=false", "fraud.misclassification.enabled=false",
+          "fraud.prohibited_goods.enabled=true", "fraud.prohibited_goods.weight=1"};
 }
 
 sim::ScenarioSpec BaselineScenario(const std::vector<std::string>& overrides) {

@@ -20,6 +20,7 @@
 #include "crsim/sim/generator.h"
 #include "crsim/sim/inspection.h"
 #include "crsim/sim/world.h"
+#include "bernoulli_sum.h"
 #include "small_scenario.h"
 
 namespace crsim::sim {
@@ -28,14 +29,7 @@ namespace {
 using data::kNumSchemeTypes;
 
 // Sum of independent Bernoulli trials: expected count and variance.
-struct BernoulliSum {
-  double expected = 0.0, variance = 0.0, observed = 0.0;
-  void Add(double p, bool happened) {
-    expected += p;
-    variance += p * (1.0 - p);
-    observed += happened ? 1.0 : 0.0;
-  }
-};
+using testing::BernoulliSum;
 
 // Mean of uniform draws on [low, high].
 struct UniformMean {
@@ -96,7 +90,8 @@ TEST(FraudLibrary, EveryTypologyAltersOnlyItsFieldsWithTheConfiguredPrevalenceAn
       for (int t = 0; t < kNumSchemeTypes; ++t) available_weight += available[t] ? weights[t] : 0.0;
       const double rate =
           world.traders.fraud_prone[declared.trader[i]] ? fraud.fraud_prone_rate : fraud.honest_rate;
-      const std::uint8_t type = truth.fraud_type[i];
+      // What was falsified (a ring member's fraud also carries the ring bit: who cheated).
+      const auto type = static_cast<std::uint8_t>(truth.fraud_type[i] & ~data::kFraudActorMask);
       for (int t = 0; t < kNumSchemeTypes; ++t) {
         const double share = t == 4 ? prohibited_share
                                     : (available[t] ? (1.0 - prohibited_share) * weights[t] / available_weight : 0.0);
@@ -216,14 +211,17 @@ TEST(FraudLibrary, DisabledTypologiesNeverOccur) {
   EXPECT_GT(frauds, 100u);
 }
 
-// The typology counters add up to the overall ones (one typology per declaration), and severity is
-// caught only where prohibited goods were found.
+// The counters of what was falsified add up to the overall ones (one per declaration; the ring bit,
+// who cheated, counts the same frauds again), and severity is caught only where prohibited goods
+// were found.
 TEST(FraudLibrary, MetricsByTypologyAddUpToTheTotals) {
   const ExperimentResult result = RunExperiment(testing::FullFraudScenario({"run.days=3"}));
   for (const StrategyResult& strategy : result.strategies) {
     const DayMetrics& total = strategy.total;
     TypologyMetrics sum;
-    for (const TypologyMetrics& typology : total.by_typology) sum += typology;
+    for (int t = 0; t < kNumSchemeTypes; ++t) sum += total.by_typology[static_cast<std::size_t>(t)];
+    EXPECT_GT(total.by_typology[7].frauds, 0) << "ring members' frauds";
+    EXPECT_LE(total.by_typology[7].frauds, total.frauds);
     EXPECT_EQ(sum.frauds, total.frauds) << strategy.name;
     EXPECT_EQ(sum.hits, total.hits) << strategy.name;
     EXPECT_EQ(sum.duty_evaded_cents, total.duty_evaded_cents) << strategy.name;

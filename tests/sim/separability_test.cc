@@ -29,22 +29,30 @@ TEST(Separability, NoTypologyIsSeparableByOneDeclaredFeatureUnderTheDefaults) {
   }
 }
 
-// With every typology on (the small scenario's full-fraud variant), neither an identifier nor a
-// declared feature separates any typology. (The baseline's origin misdeclaration, confined to the
-// few chapters under additional duties, reaches about 0.95 by hs_chapter on its ~40 frauds a
-// sample of 1M declarations holds: `crsim inspect-data scenarios/baseline.toml`.)
-TEST(Separability, NoTypologyIsSeparableByAFeatureOrAnIdentifierWithEveryTypologyOn) {
-  const SeparabilityReport report = InspectData(testing::FullFraudScenario({"run.days=6"}));
+// With every typology on (the small scenario's full-fraud variant, fraud rings included), neither an
+// identifier nor a declared feature separates any typology, the declarant included. The one
+// exception is the trader as a category for the ring typology: "ring" says who cheats, and a member
+// that cheats persistently is, in sample, its own label (docs/fraud.md, "Fraud rings"; the same
+// holds for phoenix identities, tests/sim/phoenix_test.cc). (The baseline's origin misdeclaration,
+// confined to the few chapters under additional duties, reaches about 0.95 by hs_chapter on its ~40
+// frauds a sample of 1M declarations holds: `crsim inspect-data scenarios/baseline.toml`.)
+void ExpectNoFeatureSeparatesATypologyButRingMembersByTrader(const SeparabilityReport& report) {
   PrintReport(report);
-  ASSERT_EQ(report.typologies.size(), 6u);
+  ASSERT_EQ(report.typologies.size(), 7u);
   for (const TypologySeparability& typology : report.typologies) {
     for (const FeatureSeparability& feature : typology.features) {
+      if (typology.typology == "ring" && feature.feature == "trader (category)") continue;
       EXPECT_LE(feature.auc, kMaxAuc) << typology.typology << " by " << feature.feature;
     }
   }
 }
 
-// The same with an e-commerce stream added ([arrivals.ecommerce] at its defaults: every chapter of
+TEST(Separability, NoTypologyIsSeparableByAFeatureOrAnIdentifierWithEveryTypologyOn) {
+  ExpectNoFeatureSeparatesATypologyButRingMembersByTrader(InspectData(testing::FullFraudScenario({"run.days=6"})));
+}
+
+// The same (ring members by trader exempted as above) with an e-commerce stream added
+// ([arrivals.ecommerce] at its defaults: every chapter of
 // this small catalogue, origins by trade weight, every office), half as many declarations as the
 // ordinary flow: its consignees, intermediaries and declared values below the threshold give no
 // typology away either. (A stream confined to 2 origins and 3 chapters that makes up two thirds
@@ -52,16 +60,9 @@ TEST(Separability, NoTypologyIsSeparableByAFeatureOrAnIdentifierWithEveryTypolog
 // origins and codes that origin misdeclaration's transit countries reach AUC 0.97 by origin and
 // quantity misdeclaration's specific-duty codes 0.96 by hs6.)
 TEST(Separability, NoTypologyIsSeparableWithTheEcommerceStreamAdded) {
-  const SeparabilityReport report = InspectData(testing::FullFraudScenario(
+  ExpectNoFeatureSeparatesATypologyButRingMembersByTrader(InspectData(testing::FullFraudScenario(
       {"run.days=6", "arrivals.ecommerce.declarations_per_day=10000", "arrivals.ecommerce.consignees=50000",
-       "arrivals.ecommerce.fraud_rate=0.1"}));
-  PrintReport(report);
-  ASSERT_EQ(report.typologies.size(), 6u);
-  for (const TypologySeparability& typology : report.typologies) {
-    for (const FeatureSeparability& feature : typology.features) {
-      EXPECT_LE(feature.auc, kMaxAuc) << typology.typology << " by " << feature.feature;
-    }
-  }
+       "arrivals.ecommerce.fraud_rate=0.1"})));
 }
 
 TEST(Separability, TheGuardFiresOnATriviallySeparableTypology) {

@@ -30,16 +30,19 @@ enum FraudTypeBit : std::uint8_t {
   // together with the bit of what it falsified (docs/fraud.md). Inspection ignores it (detection
   // depends on what was falsified).
   kFraudPhoenix = 1u << 6,
+  // Who cheats, too: a fraud by a member of a fraud ring ([fraud.rings]) carries this bit together
+  // with the bit of what it falsified.
+  kFraudRing = 1u << 7,
 };
-inline constexpr int kNumFraudTypes = 7;
+inline constexpr int kNumFraudTypes = 8;
 // The first kNumSchemeTypes bits say what was falsified (one per fraud); the others who did it.
 inline constexpr int kNumSchemeTypes = 6;
-inline constexpr std::uint8_t kFraudActorMask = kFraudPhoenix;
+inline constexpr std::uint8_t kFraudActorMask = kFraudPhoenix | kFraudRing;
 
 // Typology names, indexed by bit position: the scenario keys ([fraud.<name>]) and result names.
 inline constexpr const char* kFraudTypeNames[kNumFraudTypes] = {
     "undervaluation",      "misclassification", "origin_misdeclaration", "quantity_misdeclaration",
-    "prohibited_goods",    "low_value_splitting", "phoenix"};
+    "prohibited_goods",    "low_value_splitting", "phoenix",               "ring"};
 
 // Read-only view of the declared columns: what the risk engine and strategies see.
 struct DeclaredView {

@@ -14,14 +14,19 @@
 //   block 3: indirect route or not, the hub country (alias over trade weights), whether a
 //            transshipment's route reveals its true origin;
 //   block 4: only for a fraud attempt of a fraud-prone trader when fraud.adaptation is on: the
-//            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose);
+//            softmax picks of the office and of the portfolio slot (AdaptiveFraudsters::Choose),
+//            with understatement_levels > 1 that of an undervaluation's level (word 2), and with
+//            choose_route that of a transshipment's route (word 3);
 //   block 5: only when arrivals.transport_modes or some administration's office_weights are given
 //            (calibrated scenarios): the transport mode (alias over its weights), and the office of a
 //            declaration lodged away from the home office (alias over the office weights).
 // Declarant: the trader's (world.traders.declarant), no draw. Phoenix identities ([fraud.phoenix])
 // are picked like any trader while they are their firm's current identity; their age comes from
 // PhoenixFirms, their attempts from block 2 word 0 at fraud.phoenix.fraud_rate, and a fraud of
-// theirs carries kFraudPhoenix on top of its typology bit.
+// theirs carries kFraudPhoenix on top of its typology bit. A ring member ([fraud.rings]) attempts at
+// fraud.rings.fraud_rate, lodges through its ring's declarant when block 7 word 0 falls below
+// fraud.rings.declarant_share (its own otherwise), and a fraud of its carries kFraudRing.
+//   block 7: only for a ring member's record: word 0, the declarant.
 //   block 6: only for a code whose chapter has catalogue.chapter_origins: the origin (alias over the
 //            chapter's origin weights), replacing the trader's portfolio origin.
 // With an explicit catalogue (catalogue.codes) the log quantity is the code's log-normal
@@ -124,6 +129,19 @@ class Generator {
   // Calibrated-scenario draws, out of line so that the synthetic path stays compact (perf gate):
   // the office of a declaration lodged away from home by office_weights (block 5), and the code's
   // quantity, the chapter's origin (block 6) and the transport mode (block 5).
+  // An adaptive undervaluation's position in the factor range (0..1) at the level its beliefs pick
+  // (block 4 word 2), or -1 when deterred.
+  [[gnu::noinline]] float ChooseUnderstatement(const AdaptiveFraudsters& fraudsters, std::uint32_t trader,
+                                               std::uint16_t office, std::uint32_t slot, float magnitude,
+                                               std::uint32_t word) const;
+  // An adaptive transshipment's declared route (block 4 word 3): 0 direct, 1 via a hub, -1 deterred;
+  // the route it drew (block 3 word 0) is the usual one.
+  [[gnu::noinline]] int ChooseRoute(const AdaptiveFraudsters& fraudsters, std::uint32_t trader, std::uint16_t office,
+                                    std::uint32_t slot, std::uint32_t indirect_word, std::uint32_t word) const;
+  // A phoenix identity's registration day and fraud rate, a ring member's fraud rate and declarant
+  // (block 7), out of line for the same reason.
+  [[gnu::noinline]] void ApplyActor(std::uint32_t day_word, std::uint32_t record, std::uint32_t trader, std::uint8_t actor,
+                                    std::int32_t& registration_day, double& fraud_rate, std::uint32_t& declarant) const;
   [[gnu::noinline]] std::uint32_t WeightedOffice(std::uint32_t administration, std::uint32_t uniform_word,
                                                  std::uint32_t day_word, std::uint32_t record) const;
   [[gnu::noinline]] void DrawCalibrated(std::uint32_t day_word, std::uint32_t record, std::uint32_t true_hs6,
@@ -139,7 +157,8 @@ class Generator {
     std::uint16_t home_office;
     std::uint16_t declarant;
     std::uint8_t fraud_prone;
-    std::uint8_t phoenix;  // a phoenix identity: age and fraud rate from [fraud.phoenix]
+    std::uint8_t actor;  // actor bits (data::kFraudActorMask): kFraudPhoenix for a phoenix identity (age and
+                         // fraud rate from [fraud.phoenix]), kFraudRing for a ring member ([fraud.rings])
   };
   static_assert(sizeof(TraderAttributes) == 16);
 

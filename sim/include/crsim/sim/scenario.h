@@ -232,6 +232,8 @@ struct AdaptationSpec {
   double temperature = 0.05;                 // softmax temperature over expected net gain, x duty; > 0
   double prior_inspection_probability = 0.05; // belief about an option before any experience of it; 0..1
   bool across_administrations = false;       // true: a fraud may be lodged at any office of any administration (port shopping); false: its own administration's
+  std::int64_t understatement_levels = 1;    // undervaluation: the factor range split into this many levels, chosen by belief (1 = no choice); 1..16
+  bool choose_route = false;                 // transshipment: declare a direct route or one via a hub by belief (false: as drawn)
 };
 
 // [fraud.phoenix]: shell importers (docs/fraud.md, "Phoenix importers"). `firms` fraud
@@ -250,6 +252,19 @@ struct PhoenixSpec {
   double declarant_loyalty = 0.7;           // share of identities lodging through their firm's complicit declarant (others: any); 0..1
 };
 
+// [fraud.rings]: fraud rings and complicit declarants, typology 8 (docs/fraud.md, "Fraud rings").
+// `rings` groups of fraud-prone traders, each sharing a complicit declarant (customs broker) who
+// lodges a share of their declarations; with [fraud.adaptation] on, a ring learns as one (beliefs
+// held per ring, updated by every member's inspections).
+struct RingsSpec {
+  bool enabled = false;
+  std::int64_t rings = 5;              // number of rings; 1..10000
+  std::int64_t members_min = 3;        // members of a ring ~ U{members_min..members_max}, fraud-prone traders; >= 1
+  std::int64_t members_max = 8;        // >= members_min; rings x members_max <= traders.count x traders.fraud_prone_share / 2
+  double fraud_rate = 0.3;             // probability that a declaration of a member is a fraud attempt (instead of fraud.fraud_prone_rate); 0..1
+  double declarant_share = 0.5;        // share of a member's declarations lodged through its ring's complicit declarant (the rest: its own); 0..1
+};
+
 // [fraud]
 struct FraudSpec {
   double fraud_prone_rate = 0.3;  // probability that a declaration of a fraud-prone trader is fraudulent; 0..1
@@ -261,6 +276,7 @@ struct FraudSpec {
   ProhibitedGoodsSpec prohibited_goods;
   LowValueSplittingSpec low_value_splitting;
   PhoenixSpec phoenix;
+  RingsSpec rings;
   AdaptationSpec adaptation;
 };
 

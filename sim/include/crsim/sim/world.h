@@ -9,7 +9,8 @@
 //   Countries       ISO codes with trade weights.
 //   Offices         every customs office of every administration, with its daily inspection capacity.
 //   Traders         Zipf-like volumes, a portfolio of HS6 codes and origins, a home office, a
-//                   registration day, a compliance profile (honest or fraud-prone) and an AEO status.
+//                   registration day, a compliance profile (honest or fraud-prone) and an AEO status;
+//                   phoenix identities and fraud rings when the scenario has them.
 //
 // Everything is drawn from the kWorld stream, so the world depends only on the scenario and seed.
 #pragma once
@@ -106,6 +107,8 @@ struct Traders {
   // trader. An identity's registration_day is only a placeholder (INT32_MAX): it becomes known when
   // its firm starts using it (crsim/sim/phoenix.h).
   std::vector<std::int32_t> phoenix_firm;
+  // Fraud rings ([fraud.rings]; empty when off): the ring of trader t, -1 for a trader in none.
+  std::vector<std::int32_t> ring;
 
   std::size_t size() const { return volume_weight.size(); }
 };
@@ -120,6 +123,17 @@ struct PhoenixFirmsLayout {
   std::vector<std::uint32_t> identity;
   std::vector<std::int32_t> shelf_days;
   std::vector<std::uint32_t> complicit_declarant;  // fraud.phoenix.complicit_declarants of them
+};
+
+// Fraud rings of [fraud.rings] (empty when off): the members of ring r are
+// member[member_offsets[r] .. member_offsets[r + 1]) (fraud-prone ordinary traders, each in one ring
+// at most), and declarant[r] is its complicit declarant.
+struct RingsLayout {
+  std::vector<std::uint32_t> member_offsets;
+  std::vector<std::uint32_t> member;
+  std::vector<std::uint32_t> declarant;
+
+  std::uint32_t rings() const { return static_cast<std::uint32_t>(declarant.size()); }
 };
 
 // An additional duty on goods of one chapter from one origin, and the transit countries a fraudster
@@ -168,6 +182,7 @@ struct World {
   std::uint32_t ordinary_traders = 0;
   std::uint32_t ecommerce_first_declarant = 0;
   PhoenixFirmsLayout phoenix;
+  RingsLayout rings;
   // Per administration: alias table over its offices' office_weights (empty table = equal weights).
   std::vector<AliasTable> administration_office_table;
   // Per HS chapter (index 0..97): alias table over catalogue.chapter_origins' weights and the country
