@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "group_median_simd.h"
 #include "huge_page_buffer.h"
 
 namespace crsim::kernels {
@@ -131,6 +133,11 @@ std::pair<float, float> SelectByNthElement(float* v, std::size_t n, MiddleRanks 
   return {lower, *upper};
 }
 
+// The median's transform (the values themselves): its bucket copy runs in SIMD.
+struct Identity {
+  float operator()(float x) const { return x; }
+};
+
 // Scratch reused across groups.
 struct SelectionScratch {
   std::vector<std::uint32_t> histogram = std::vector<std::uint32_t>(kGroupMedianBuckets);
@@ -175,13 +182,22 @@ std::pair<float, float> SelectByBuckets(const float* v, std::size_t n, MiddleRan
   while (below + histogram[first] <= ranks.lower) below += histogram[first++];
   std::size_t last = first, through_last = below + histogram[first];
   while (through_last <= ranks.upper) through_last += histogram[++last];
-  candidates.resize(through_last - below);
   std::size_t taken = 0;
-  // One unsigned compare (first <= b <= last), false for all but a few percent of the values, so
-  // the branch predicts well; two signed compares would mispredict on every value below `first`.
-  const auto span = static_cast<std::uint32_t>(last - first);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (static_cast<std::uint32_t>(bucket[i]) - static_cast<std::uint32_t>(first) <= span) candidates[taken++] = t(v[i]);
+  if constexpr (std::is_same_v<Transform, Identity>) {
+    // The median's values: SIMD compress-stores (group_median_simd.h), which may write one vector past.
+    if (candidates.size() < through_last - below + detail::kGroupMedianSimdSlack) {
+      candidates.resize(through_last - below + detail::kGroupMedianSimdSlack);
+    }
+    taken = detail::CopyValuesInBucketRange(v, bucket, n, static_cast<std::uint32_t>(first),
+                                            static_cast<std::uint32_t>(last), candidates.data());
+  } else {
+    candidates.resize(through_last - below);
+    // One unsigned compare (first <= b <= last), false for all but a few percent of the values, so
+    // the branch predicts well; two signed compares would mispredict on every value below `first`.
+    const auto span = static_cast<std::uint32_t>(last - first);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (static_cast<std::uint32_t>(bucket[i]) - static_cast<std::uint32_t>(first) <= span) candidates[taken++] = t(v[i]);
+    }
   }
   return SelectByNthElement(candidates.data(), taken, {ranks.lower - below, ranks.upper - below});
 }
@@ -256,16 +272,11 @@ std::optional<std::pair<float, float>> SelectDeviationsFromMedianHistogram(const
   const std::uint32_t first = low < 0.0f ? 0u : std::bit_cast<std::uint32_t>(std::nextafter(low, HUGE_VALF));
   const std::uint32_t window = std::bit_cast<std::uint32_t>(high) - first;
   std::vector<float>& candidates = scratch.candidates;
-  if (candidates.size() < n + 1) candidates.resize(n + 1);
+  if (candidates.size() < n + detail::kGroupMedianSimdSlack) candidates.resize(n + detail::kGroupMedianSimdSlack);
+  // d = |x - median| in float, the reference's deviation; SIMD (group_median_simd.h).
+  std::size_t below = 0;
+  const std::size_t taken = detail::CountAndCopyDeviationWindow(v, n, median, first, window, candidates.data(), below);
   float* out = candidates.data();
-  std::size_t below = 0, taken = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float d = std::fabs(v[i] - median);  // the reference's deviation, in float
-    const auto bits = std::bit_cast<std::uint32_t>(d);
-    below += bits < first ? 1u : 0u;
-    out[taken] = d;
-    taken += bits - first <= window ? 1u : 0u;
-  }
   if (below > ranks.lower || below + taken <= ranks.upper) return std::nullopt;
   return SelectByNthElement(out, taken, {ranks.lower - below, ranks.upper - below});
 }
@@ -309,9 +320,8 @@ void GroupMedianMad(std::span<const float> values, std::span<const std::uint32_t
     }
     const auto [lo, hi] = MinMax(v, n);
     const MiddleRanks ranks = Middle(n);
-    const auto identity = [](float x) { return x; };
     bool histogram_built = false;
-    const auto [m_lower, m_upper] = SelectByBuckets(v, n, ranks, lo, hi, identity, scratch, &histogram_built);
+    const auto [m_lower, m_upper] = SelectByBuckets(v, n, ranks, lo, hi, Identity{}, scratch, &histogram_built);
     const float med = MeanOfMiddles(m_lower, m_upper, n);
     std::optional<std::pair<float, float>> deviations;
     if (histogram_built) deviations = SelectDeviationsFromMedianHistogram(v, n, ranks, lo, hi, med, scratch);

@@ -27,7 +27,10 @@
 // (about 1% of the group) for an nth_element, after checking that the rank is among them (if not,
 // a second bucket selection over |x - median| runs instead). Per group this touches its values
 // four times in L1/L2 instead of nth_element's data-dependent partitioning rounds; small groups
-// (< kGroupMedianSmall values) and groups with a non-finite bound use nth_element directly. Results equal the reference bit for bit
+// (< kGroupMedianSmall values) and groups with a non-finite bound use nth_element directly. The
+// two copy passes (the median's bucket, the MAD's window) run in Highway SIMD with runtime dispatch
+// (kernels/src/group_median_simd.cc: a mask, a register compress, a whole-vector store); the
+// histogram stays scalar (one increment per value). Equal to the reference on every target. Results equal the reference bit for bit
 // (tests/kernels/group_median_test.cc).
 //
 // Limits and preconditions: group[i] < num_groups (checked: std::out_of_range), values.size() ==
