@@ -141,7 +141,19 @@ ReplicationSummary SummarizeReplications(const std::vector<ExperimentResult>& re
 
 ReplicationSummary SummarizeReplications(const ScenarioSpec& spec, const std::vector<ExperimentResult>& results) {
   ReplicationSummary summary = SummarizeReplications(results);
-  if (results.empty() || spec.administrations.size() < 2) return summary;
+  if (results.empty()) return summary;
+  if (spec.arrivals.ecommerce.declarations_per_day > 0.0) {
+    for (const bool ecommerce : {false, true}) {
+      const auto value = [ecommerce](const StrategyResult& strategy, const AdministrationKpiDefinition& kpi) {
+        return kpi.value(StreamPartMetrics(strategy.total, ecommerce), strategy.total);
+      };
+      const std::string name = ecommerce ? "ecommerce" : "ordinary";
+      summary.by_stream.push_back({name, SummarizeKpis(results, StreamKpiDefinitions(), value)});
+      AppendPaired(results, summary.strategies, StreamKpiDefinitions(), value, GroupPaired, name,
+                   summary.paired_by_stream);
+    }
+  }
+  if (spec.administrations.size() < 2) return summary;
   const auto ranges = AdministrationOfficeRanges(spec);
   for (std::size_t a = 0; a < ranges.size(); ++a) {
     const auto value = [&ranges, a](const StrategyResult& strategy, const AdministrationKpiDefinition& kpi) {
@@ -234,6 +246,8 @@ std::string FormatReplicationSummary(const ReplicationSummary& summary) {
   AppendGroups("by administration", summary.by_administration, summary.paired_by_administration,
                AdministrationKpiDefinitions(), summary.strategies.size(), text);
   AppendGroups("by typology", summary.by_typology, summary.paired_by_typology, TypologyKpiDefinitions(),
+               summary.strategies.size(), text);
+  AppendGroups("by stream", summary.by_stream, summary.paired_by_stream, StreamKpiDefinitions(),
                summary.strategies.size(), text);
   return text;
 }

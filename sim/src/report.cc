@@ -186,6 +186,15 @@ const std::vector<AdministrationKpiDefinition>& ProhibitedGoodsKpiDefinitions() 
 
 }  // namespace
 
+const std::vector<AdministrationKpiDefinition>& StreamKpiDefinitions() {
+  static const std::vector<AdministrationKpiDefinition> definitions = [] {
+    std::vector<AdministrationKpiDefinition> all = AdministrationKpiDefinitions();
+    all.insert(all.end(), ProhibitedGoodsKpiDefinitions().begin(), ProhibitedGoodsKpiDefinitions().end());
+    return all;
+  }();
+  return definitions;
+}
+
 std::string FormatStreamTable(const ScenarioSpec& spec, const ExperimentResult& result) {
   if (spec.arrivals.ecommerce.declarations_per_day <= 0.0) return {};
   PartTable table("by stream", result);
@@ -463,6 +472,8 @@ void WriteResultsFile(const std::filesystem::path& path, const ScenarioSpec& spe
     write_paired(summary.paired_by_administration, "by_administration");
     for (const GroupKpiSummary& group : summary.by_typology) write_kpis(group.kpis, "/by_typology/" + group.group);
     write_paired(summary.paired_by_typology, "by_typology");
+    for (const GroupKpiSummary& group : summary.by_stream) write_kpis(group.kpis, "/by_stream/" + group.group);
+    write_paired(summary.paired_by_stream, "by_stream");
   }
   file.Commit();
 }

@@ -185,6 +185,59 @@ TEST(Replications, PerAdministrationAndPerTypologyRowsAreMeansOverReplications) 
   EXPECT_NE(table.find("random - topk      AA true_detection_rate"), std::string::npos) << table;
   // Without the scenario (or with one administration) there are no administration rows.
   EXPECT_TRUE(SummarizeReplications(results).by_administration.empty());
+  // Without an e-commerce stream there are no stream rows.
+  EXPECT_TRUE(summary.by_stream.empty());
+  EXPECT_EQ(table.find("by stream\n"), std::string::npos) << table;
+}
+
+// With the e-commerce stream on: an "ordinary" and an "ecommerce" group whose rows are the means
+// over replications of StreamPartMetrics, whose mean counts add up to the union's, with paired rows
+// naming their stream.
+TEST(Replications, PerStreamRowsAreMeansOverReplicationsOfEachStreamsPart) {
+  const ScenarioSpec spec = testing::SmallScenario(
+      testing::Concat({"run.days=4"}, testing::EcommerceStreamOverrides()));
+  std::vector<ExperimentResult> results;
+  for (std::uint32_t r = 0; r < 3; ++r) results.push_back(RunExperiment(spec, r));
+  const ReplicationSummary summary = SummarizeReplications(spec, results);
+  ASSERT_EQ(summary.by_stream.size(), 2u);
+  EXPECT_EQ(summary.by_stream[0].group, "ordinary");
+  EXPECT_EQ(summary.by_stream[1].group, "ecommerce");
+  const auto mean_of = [](const GroupKpiSummary& group, const std::string& kpi, std::size_t s) {
+    for (const StrategyKpiSummary& row : group.kpis) {
+      if (row.kpi == kpi) return row.strategy[s].mean;
+    }
+    ADD_FAILURE() << "no row " << kpi << " in " << group.group;
+    return 0.0;
+  };
+  for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
+    for (const bool ecommerce : {false, true}) {
+      std::vector<double> declarations, detection, prohibited;
+      for (const ExperimentResult& result : results) {
+        const DayMetrics part = StreamPartMetrics(result.strategies[s].total, ecommerce);
+        declarations.push_back(static_cast<double>(part.declarations));
+        detection.push_back(part.true_detection_rate());
+        prohibited.push_back(static_cast<double>(part.by_typology[4].frauds));
+      }
+      const GroupKpiSummary& group = summary.by_stream[ecommerce ? 1 : 0];
+      EXPECT_DOUBLE_EQ(mean_of(group, "declarations", s), MeanConfidenceInterval(declarations).mean);
+      EXPECT_DOUBLE_EQ(mean_of(group, "true_detection_rate", s), MeanConfidenceInterval(detection).mean);
+      EXPECT_DOUBLE_EQ(mean_of(group, "prohibited_goods_frauds", s), MeanConfidenceInterval(prohibited).mean);
+    }
+    EXPECT_GT(mean_of(summary.by_stream[1], "declarations", s), 0.0);
+    double union_declarations = 0.0;
+    for (const StrategyKpiSummary& row : summary.kpis) {
+      if (row.kpi == "declarations") union_declarations = row.strategy[s].mean;
+    }
+    EXPECT_NEAR(mean_of(summary.by_stream[0], "declarations", s) + mean_of(summary.by_stream[1], "declarations", s),
+                union_declarations, 1e-9 * union_declarations);
+  }
+  ASSERT_FALSE(summary.paired_by_stream.empty());
+  for (const PairedDifference& pair : summary.paired_by_stream) {
+    EXPECT_TRUE(pair.group == "ordinary" || pair.group == "ecommerce") << pair.group;
+  }
+  const std::string table = FormatReplicationSummary(summary);
+  EXPECT_NE(table.find("by stream\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("\necommerce\n"), std::string::npos) << table;
 }
 
 }  // namespace

@@ -47,8 +47,8 @@ struct PairedDifference {
 
 // The KPIs of one part of the results (an administration, or a fraud typology) over replications.
 struct GroupKpiSummary {
-  std::string group;                     // administration name, or typology name (data::kFraudTypeNames)
-  std::vector<StrategyKpiSummary> kpis;  // AdministrationKpiDefinitions() or TypologyKpiDefinitions(), in order
+  std::string group;                     // administration name, typology name (data::kFraudTypeNames) or stream
+  std::vector<StrategyKpiSummary> kpis;  // AdministrationKpiDefinitions(), TypologyKpiDefinitions() or StreamKpiDefinitions(), in order
 };
 
 struct ReplicationSummary {
@@ -66,6 +66,11 @@ struct ReplicationSummary {
   // hits, revenue, displacement), with the same rules as `paired`.
   std::vector<PairedDifference> paired_by_administration;
   std::vector<PairedDifference> paired_by_typology;
+  // Per arrival stream ("ordinary", "ecommerce"; scenarios with [arrivals.ecommerce] on, summarised
+  // with the scenario): StreamKpiDefinitions() of each stream's part (StreamPartMetrics), and their
+  // paired differences with the same rules as the other groups.
+  std::vector<GroupKpiSummary> by_stream;
+  std::vector<PairedDifference> paired_by_stream;
 };
 
 // The group KPIs that get paired differences: the effects the policy questions ask about.

@@ -46,6 +46,9 @@ struct AdministrationKpiDefinition {
   double (*value)(const DayMetrics& administration, const DayMetrics& union_total);
 };
 const std::vector<AdministrationKpiDefinition>& AdministrationKpiDefinitions();
+// The rows of the "by stream" table: AdministrationKpiDefinitions() then prohibited goods' frauds and
+// hits (the stream's part from StreamPartMetrics, the union's total).
+const std::vector<AdministrationKpiDefinition>& StreamKpiDefinitions();
 
 // One row of the channel table and of the by_channel datasets.
 struct ChannelKpiDefinition {
