@@ -92,6 +92,15 @@ TEST(Replications, PairedDifferencesAreMeansOfPerReplicationDifferences) {
 }
 
 
+// The row of `kpi` in a group of the summary.
+const StrategyKpiSummary& RowOf(const GroupKpiSummary& group, const std::string& kpi) {
+  for (const StrategyKpiSummary& row : group.kpis) {
+    if (row.kpi == kpi) return row;
+  }
+  ADD_FAILURE() << "no row " << kpi << " in " << group.group;
+  return group.kpis.front();
+}
+
 TEST(Replications, PerAdministrationAndPerTypologyRowsAreMeansOverReplications) {
   // The small scenario has administrations AA and BB.
   const ScenarioSpec spec = testing::SmallScenario({"run.days=4"});
@@ -103,13 +112,7 @@ TEST(Replications, PerAdministrationAndPerTypologyRowsAreMeansOverReplications) 
   EXPECT_EQ(summary.by_administration[0].group, "AA");
   EXPECT_EQ(summary.by_administration[1].group, "BB");
   const auto ranges = AdministrationOfficeRanges(spec);
-  const auto row_of = [](const GroupKpiSummary& group, const std::string& kpi) -> const StrategyKpiSummary& {
-    for (const StrategyKpiSummary& row : group.kpis) {
-      if (row.kpi == kpi) return row;
-    }
-    ADD_FAILURE() << "no row " << kpi << " in " << group.group;
-    return group.kpis.front();
-  };
+  const auto row_of = RowOf;
   for (std::size_t a = 0; a < 2; ++a) {
     for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
       // True detection rate of administration a by hand, over replications.
@@ -203,11 +206,7 @@ TEST(Replications, PerStreamRowsAreMeansOverReplicationsOfEachStreamsPart) {
   EXPECT_EQ(summary.by_stream[0].group, "ordinary");
   EXPECT_EQ(summary.by_stream[1].group, "ecommerce");
   const auto mean_of = [](const GroupKpiSummary& group, const std::string& kpi, std::size_t s) {
-    for (const StrategyKpiSummary& row : group.kpis) {
-      if (row.kpi == kpi) return row.strategy[s].mean;
-    }
-    ADD_FAILURE() << "no row " << kpi << " in " << group.group;
-    return 0.0;
+    return RowOf(group, kpi).strategy[s].mean;
   };
   for (std::size_t s = 0; s < summary.strategies.size(); ++s) {
     for (const bool ecommerce : {false, true}) {
