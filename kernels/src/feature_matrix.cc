@@ -83,21 +83,23 @@ const char* FeatureName(std::size_t feature) {
 
 namespace {
 
-// `needs_matrix`: false for the fused scorer, which writes no matrix (out gives only the rows).
-void CheckFeatureCall(const FeatureInputs& inputs, const FeatureTables& tables,
-                      const FeatureMatrix& out, bool needs_matrix = true) {
-  const std::size_t rows = out.rows;
+// The inputs and tables of `rows` declarations (both the matrix builder and the fused scorer).
+void CheckFeatureInputs(const FeatureInputs& inputs, const FeatureTables& tables, std::size_t rows) {
   HWY_ASSERT(inputs.unit_value_z.size() == rows && inputs.hs6.size() == rows &&
              inputs.hs_chapter.size() == rows && inputs.origin.size() == rows &&
              (inputs.departure.empty() || inputs.departure.size() == rows) &&
              inputs.trader_age_days.size() == rows && inputs.trader.size() == rows &&
              inputs.rule_score.size() == rows);
-  HWY_ASSERT(out.stride >= rows);
   if (rows == 0) return;
-  HWY_ASSERT(!needs_matrix || out.data != nullptr);
   HWY_ASSERT(!tables.tariff_rate.empty() && !tables.trader_mean.empty() &&
              tables.trader_mean.size() == tables.trader_bonus.size() &&
              tables.chapter_rate.size() == kChapterRateTableSize && !tables.origin_rate.empty());
+}
+
+void CheckFeatureCall(const FeatureInputs& inputs, const FeatureTables& tables, const FeatureMatrix& out) {
+  CheckFeatureInputs(inputs, tables, out.rows);
+  HWY_ASSERT(out.stride >= out.rows);
+  HWY_ASSERT(out.rows == 0 || out.data != nullptr);
 }
 
 FeatureInputs SliceInputs(const FeatureInputs& inputs, std::size_t begin, std::size_t count) {
@@ -115,14 +117,14 @@ FeatureInputs SliceInputs(const FeatureInputs& inputs, std::size_t begin, std::s
 
 void LogisticScoreOfInputs(const FeatureInputs& inputs, const FeatureTables& tables, const LogisticModel& model,
                            std::span<float> probability) {
-  CheckFeatureCall(inputs, tables, FeatureMatrix{nullptr, probability.size(), probability.size()}, false);
+  CheckFeatureInputs(inputs, tables, probability.size());
   if (probability.empty()) return;
   HWY_DYNAMIC_DISPATCH(LogisticScoreOfInputsTarget)(inputs, tables, model, probability);
 }
 
 void LogisticScoreOfInputsParallel(const FeatureInputs& inputs, const FeatureTables& tables,
                                    const LogisticModel& model, std::span<float> probability, std::size_t grain) {
-  CheckFeatureCall(inputs, tables, FeatureMatrix{nullptr, probability.size(), probability.size()}, false);
+  CheckFeatureInputs(inputs, tables, probability.size());
   HWY_ASSERT(grain > 0);
   detail::ForEachChunkParallel(probability.size(), grain, [&](std::size_t begin, std::size_t count) {
     HWY_DYNAMIC_DISPATCH(LogisticScoreOfInputsTarget)(SliceInputs(inputs, begin, count), tables, model,
