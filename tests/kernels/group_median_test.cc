@@ -167,10 +167,11 @@ TEST(GroupMedianTest, TinyGroupsStraddlingCacheLinesAreExact) {
   for (const Shape shape : {Shape::kContinuous, Shape::kSpecial}) ExpectFastEqualsReference(sizes, shape, 300);
 }
 
-// The MAD is read off the median's histogram with one bucket of margin for rounding, and checked;
-// groups whose bucket width is far below the values' ulp (a few distinct floats one ulp apart, at
-// several magnitudes) or far above their spread (one huge outlier puts every other value in
-// bucket 0) are where that check can fail and the plain bucket selection takes over. Both ways the
+// The MAD of groups of 4 x kGroupMedianBuckets values or more is read off the median's histogram
+// with one bucket of margin for rounding, and checked; groups whose bucket width is far below the
+// values' ulp (a few distinct floats one ulp apart, at several magnitudes) or far above their
+// spread (one huge outlier puts every other value in bucket 0) are where that check can fail and
+// the plain bucket selection takes over. Groups on both sides of the size threshold; every way, the
 // result equals the reference.
 TEST(GroupMedianTest, UlpSpacedAndOutlierGroupsAreExact) {
   std::vector<float> values;
@@ -180,7 +181,7 @@ TEST(GroupMedianTest, UlpSpacedAndOutlierGroupsAreExact) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uint32_t g = 0;
   for (const float base : {1e-3f, 1.0f, 3.0f, 1e6f, -250.0f}) {
-    for (const std::size_t n : {kGroupMedianSmall, std::size_t{3001}, std::size_t{3002}}) {
+    for (const std::size_t n : {kGroupMedianSmall, std::size_t{3001}, 4 * kGroupMedianBuckets, 4 * kGroupMedianBuckets + 1}) {
       for (std::size_t k = 0; k < n; ++k) {
         float x = base;
         for (int s = step(engine); s > 0; --s) x = std::nextafter(x, kInfinity);
@@ -191,7 +192,7 @@ TEST(GroupMedianTest, UlpSpacedAndOutlierGroupsAreExact) {
     }
   }
   for (const float outlier : {1e30f, -1e30f, 1e6f}) {
-    for (std::size_t k = 0; k < 3000; ++k) {
+    for (std::size_t k = 0; k < 4 * kGroupMedianBuckets + 3; ++k) {
       values.push_back(k == 17 ? outlier : normal(engine));
       group.push_back(g);
     }

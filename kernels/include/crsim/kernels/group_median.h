@@ -20,8 +20,9 @@
 // holds the wanted rank(s), and a third pass copies just that bucket's values out for an
 // nth_element of a few dozen values. The bucket map b(x) = min(B - 1, int((x - min) * scale)) is
 // monotone non-decreasing in x under IEEE rounding, so every value in a lower bucket is <= every
-// value in a higher one and the selected order statistic is exactly the reference's. The MAD is
-// read off the same histogram: bucket j's deviations from the median lie within known bounds (with
+// value in a higher one and the selected order statistic is exactly the reference's. For groups of
+// at least 4 x kGroupMedianBuckets values (smaller ones run the same bucket selection over
+// |x - median|), the MAD is read off the same histogram: bucket j's deviations from the median lie within known bounds (with
 // a bucket of margin for rounding), which bracket the MAD's rank between two deviations d_low and
 // d_high; one branch-free pass counts the deviations <= d_low and copies those in (d_low, d_high]
 // (about 1% of the group) for an nth_element, after checking that the rank is among them (if not,
